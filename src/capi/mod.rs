@@ -1,0 +1,80 @@
+//! The capi part: every `extern "C"` function of `ovms.h`, one file per group of the header.
+//! Each function catches panics, checks pointers and enum values, converts arguments, calls
+//! one function of the core and turns its result into an `OVMS_Status*`.
+
+#![allow(non_camel_case_types, non_snake_case, clippy::missing_safety_doc)]
+
+mod metadata;
+mod request;
+mod response;
+mod server;
+mod settings;
+mod status;
+mod types;
+
+pub use metadata::*;
+pub use request::*;
+pub use response::*;
+pub use server::*;
+pub use settings::*;
+pub use status::*;
+pub use types::*;
+
+use crate::status::{Error, Result, StatusCode};
+use std::ffi::{CStr, c_char};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+fn panic_error(panic: Box<dyn std::any::Any + Send>) -> Error {
+    let text = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    Error::with(
+        StatusCode::INTERNAL_ERROR,
+        format!("internal panic: {text}"),
+    )
+}
+
+/// Runs a C entry point's body: no panic crosses the boundary, errors become statuses.
+pub(crate) fn ffi(body: impl FnOnce() -> Result<()>) -> *mut OVMS_Status {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(())) => std::ptr::null_mut(),
+        Ok(Err(error)) => OVMS_Status::boxed(&error),
+        Err(panic) => OVMS_Status::boxed(&panic_error(panic)),
+    }
+}
+
+/// The same for the functions that return nothing (the deleters).
+pub(crate) fn ffi_void(body: impl FnOnce()) {
+    if let Err(panic) = catch_unwind(AssertUnwindSafe(body)) {
+        log::error!("{}", panic_error(panic));
+    }
+}
+
+/// `NONEXISTENT_PTR` naming `name` when `ptr` is NULL.
+pub(crate) fn non_null<T>(ptr: *const T, name: &str) -> Result<()> {
+    if ptr.is_null() {
+        Err(Error::null_arg(name))
+    } else {
+        Ok(())
+    }
+}
+
+/// A caller's C string; NULL is `NONEXISTENT_PTR` naming it.
+pub(crate) unsafe fn text(ptr: *const c_char, name: &str) -> Result<String> {
+    non_null(ptr, name)?;
+    Ok(unsafe { CStr::from_ptr(ptr) }
+        .to_string_lossy()
+        .into_owned())
+}
+
+/// Borrows a handle the caller passed, or `NONEXISTENT_PTR` naming it.
+pub(crate) unsafe fn handle<'a, T>(ptr: *mut T, name: &str) -> Result<&'a mut T> {
+    unsafe { ptr.as_mut() }.ok_or_else(|| Error::null_arg(name))
+}
+
+/// Writes an out-parameter that was checked to be non-NULL.
+pub(crate) unsafe fn put<T>(out: *mut T, value: T) {
+    unsafe { out.write(value) }
+}

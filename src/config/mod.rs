@@ -1,0 +1,9 @@
+//! The config part: server settings and config.json.
+
+mod model_config;
+mod settings;
+
+pub use model_config::{
+    BatchSize, Config, ModelConfig, ShapeSpec, ShapeValue, VersionPolicy, parse_dims,
+};
+pub use settings::{LogLevel, ModelsSettings, ServerSettings, normalize_path};

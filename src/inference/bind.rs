@@ -1,0 +1,185 @@
+//! Putting a request's buffers into a slot's infer request, and reading the results back.
+
+use super::request::{Buffer, Request};
+use super::response::{OutputData, Response, ResponseOutput, aligned_copy};
+use crate::model::Loaded;
+use crate::ov::{OvError, Tensor};
+use crate::pool::Slot;
+use crate::status::{Error, Result, StatusCode};
+use std::ffi::{CString, c_void};
+
+fn deserialization_error(e: OvError) -> Error {
+    Error::with(StatusCode::OV_INTERNAL_DESERIALIZATION_ERROR, e.to_string())
+}
+
+/// Caller buffers bound as outputs of a slot. Dropping this puts the slot's own output tensors
+/// back, so a later request on the slot never writes into a stale caller buffer.
+pub struct BoundOutputs<'a> {
+    slot: &'a Slot,
+    /// Output port indices currently bound to caller buffers.
+    replaced: Vec<usize>,
+}
+
+impl Drop for BoundOutputs<'_> {
+    fn drop(&mut self) {
+        let Some(own) = &self.slot.outputs else {
+            return;
+        };
+        for &index in &self.replaced {
+            if let Err(e) = self.slot.request.set_output_tensor(index, &own[index]) {
+                log::error!("restoring output tensor {index} failed: {e}");
+            }
+        }
+    }
+}
+
+/// Copies or wraps the inputs, and binds preallocated outputs where the slot can restore them.
+/// Validation has already checked names, types, shapes and sizes.
+pub fn bind<'a>(slot: &'a Slot, request: &Request, loaded: &Loaded) -> Result<BoundOutputs<'a>> {
+    for served in &loaded.inputs {
+        let tensor = &request.inputs[&served.info.name];
+        let buffer = tensor.buffer.expect("validated");
+        match &slot.inputs[served.index] {
+            // Static input: the slot's own tensor has the right size; a copy is cheaper than
+            // wrapping the caller's memory for the small tensors that dominate.
+            Some(own) => {
+                if buffer.byte_size > 0 {
+                    let dst = own.data().map_err(deserialization_error)?;
+                    unsafe {
+                        std::ptr::copy_nonoverlapping(
+                            buffer.data.cast::<u8>(),
+                            dst.cast::<u8>(),
+                            buffer.byte_size,
+                        )
+                    };
+                }
+            }
+            // Dynamic input: wrap the caller's memory with the request's shape (no copy).
+            None => {
+                let wrapped = wrap(served.info.ov_type, &tensor.shape, buffer)
+                    .map_err(deserialization_error)?;
+                slot.request
+                    .set_input_tensor(served.index, &wrapped)
+                    .map_err(deserialization_error)?;
+            }
+        }
+    }
+    let mut bound = BoundOutputs {
+        slot,
+        replaced: Vec::new(),
+    };
+    if slot.outputs.is_some() {
+        for served in &loaded.outputs {
+            let Some(tensor) = request.outputs.get(&served.info.name) else {
+                continue;
+            };
+            let buffer = tensor.buffer.expect("validated");
+            let wrapped =
+                wrap(served.info.ov_type, &tensor.shape, buffer).map_err(deserialization_error)?;
+            slot.request
+                .set_output_tensor(served.index, &wrapped)
+                .map_err(deserialization_error)?;
+            bound.replaced.push(served.index);
+        }
+    }
+    Ok(bound)
+}
+
+fn wrap(
+    ov_type: openvino_sys::ov_element_type_e,
+    shape: &[i64],
+    buffer: Buffer,
+) -> std::result::Result<Tensor, OvError> {
+    if buffer.data.is_null() {
+        // An empty tensor (a zero-sized dimension) has no memory to wrap.
+        Tensor::new(ov_type, shape)
+    } else {
+        // SAFETY: validation checked the size; the caller keeps the buffer alive until completion.
+        unsafe { Tensor::over_host_memory(ov_type, shape, buffer.data as *mut c_void) }
+    }
+}
+
+fn serialization_error(e: OvError) -> Error {
+    Error::with(StatusCode::OV_INTERNAL_SERIALIZATION_ERROR, e.to_string())
+}
+
+/// Builds the response from a finished slot, outputs in name order.
+pub fn collect(
+    slot: &Slot,
+    request: &Request,
+    loaded: &Loaded,
+    bound: &BoundOutputs,
+) -> Result<Response> {
+    let mut outputs = Vec::with_capacity(loaded.outputs.len());
+    for served in &loaded.outputs {
+        let info = &served.info;
+        let name = CString::new(info.name.as_str())
+            .map_err(|_| Error::with(StatusCode::INTERNAL_ERROR, "output name"))?;
+        let preallocated = request.outputs.get(&info.name);
+        if let Some(tensor) = preallocated.filter(|_| bound.replaced.contains(&served.index)) {
+            let buffer = tensor.buffer.expect("validated");
+            outputs.push(ResponseOutput {
+                name,
+                datatype: info.data_type,
+                shape: tensor.shape.clone(),
+                data: OutputData::Caller(buffer),
+            });
+            continue;
+        }
+        if !info.data_type.serializable() {
+            return Err(Error::with(
+                StatusCode::OV_UNSUPPORTED_SERIALIZATION_PRECISION,
+                format!("output {} has type {:?}", info.name, info.data_type),
+            ));
+        }
+        let result = slot
+            .request
+            .output_tensor(served.index)
+            .map_err(serialization_error)?;
+        let shape = result.shape().map_err(serialization_error)?;
+        let byte_size = result.byte_size().map_err(serialization_error)?;
+        let src = if byte_size > 0 {
+            result.data().map_err(serialization_error)?
+        } else {
+            std::ptr::null_mut()
+        };
+        let data = match preallocated.and_then(|t| t.buffer) {
+            // The slot cannot restore its outputs, so the caller's buffer gets a copy instead.
+            Some(buffer) => {
+                if buffer.byte_size != byte_size {
+                    return Err(Error::with(
+                        StatusCode::INTERNAL_ERROR,
+                        format!(
+                            "output {}: result has {byte_size} bytes, the buffer {}",
+                            info.name, buffer.byte_size
+                        ),
+                    ));
+                }
+                if byte_size > 0 {
+                    unsafe {
+                        std::ptr::copy_nonoverlapping(
+                            src.cast::<u8>(),
+                            buffer.data as *mut u8,
+                            byte_size,
+                        )
+                    };
+                }
+                OutputData::Caller(buffer)
+            }
+            None => OutputData::Owned {
+                words: aligned_copy(src.cast::<u8>(), byte_size),
+                byte_size,
+            },
+        };
+        outputs.push(ResponseOutput {
+            name,
+            datatype: info.data_type,
+            shape,
+            data,
+        });
+    }
+    Ok(Response {
+        outputs,
+        parameters: Vec::new(),
+    })
+}

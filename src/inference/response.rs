@@ -1,0 +1,44 @@
+//! The inference response: outputs in name order, owned by the caller.
+
+use super::request::Buffer;
+use crate::datatype::DataType;
+use std::ffi::{CString, c_void};
+
+pub enum OutputData {
+    /// Copied out of OpenVINO; `u64` words keep the data 8-byte aligned for any element type.
+    Owned { words: Vec<u64>, byte_size: usize },
+    /// A caller's preallocated buffer that OpenVINO wrote into.
+    Caller(Buffer),
+}
+
+pub struct ResponseOutput {
+    pub name: CString,
+    pub datatype: DataType,
+    pub shape: Vec<i64>,
+    pub data: OutputData,
+}
+
+impl ResponseOutput {
+    pub fn data(&self) -> (*const c_void, usize, u32, u32) {
+        match &self.data {
+            OutputData::Owned { words, byte_size } => (words.as_ptr().cast(), *byte_size, 0, 0),
+            OutputData::Caller(b) => (b.data, b.byte_size, b.buffer_type, b.device_id),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct Response {
+    pub outputs: Vec<ResponseOutput>,
+    /// (datatype, bytes); model inference adds none, as in OVMS.
+    pub parameters: Vec<(u32, Vec<u8>)>,
+}
+
+/// Copies `bytes` into 8-byte aligned storage.
+pub fn aligned_copy(src: *const u8, byte_size: usize) -> Vec<u64> {
+    let mut words = vec![0u64; byte_size.div_ceil(8)];
+    if byte_size > 0 {
+        unsafe { std::ptr::copy_nonoverlapping(src, words.as_mut_ptr().cast::<u8>(), byte_size) };
+    }
+    words
+}

@@ -1,0 +1,12 @@
+//! `libovms_shared`: a drop-in replacement for OpenVINO Model Server's in-process C API
+//! (`ovms.h` 1.3) on OpenVINO. See `spec/design.md` for the parts and their invariants.
+
+pub mod capi;
+pub mod config;
+pub mod datatype;
+pub mod inference;
+pub mod model;
+pub mod ov;
+pub mod pool;
+pub mod server;
+pub mod status;

@@ -1,0 +1,265 @@
+//! Loading a model from its repository folder: versions, policy, reshape, compile, slots.
+
+use super::{Loaded, Model, ModelVersion, ServedTensor};
+use crate::config::{BatchSize, ModelConfig, ShapeSpec, ShapeValue, VersionPolicy};
+use crate::ov::{Core, Dim, PortInfo};
+use crate::pool::{Pool, Slot};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// File endings a model file can have, in the order OVMS prefers them.
+const MODEL_FILE_ENDINGS: &[&str] = &["xml", "onnx"];
+
+/// Loads every version `config` selects. Versions that fail are kept with their reason
+/// (state LOADING_FAILED); a model whose entry is invalid is not served at all, as in OVMS.
+pub fn load_model(core: &Core, config: &ModelConfig, cache_dir: &str) -> Option<Model> {
+    if let Some(error) = &config.invalid {
+        log::error!("model {:?} is not served: {error}", config.name);
+        return None;
+    }
+    let found = match discover_versions(&config.base_path) {
+        Ok(found) => found,
+        Err(reason) => {
+            log::error!("model {:?}: {reason}", config.name);
+            BTreeMap::new()
+        }
+    };
+    let selected = select_versions(found, &config.version_policy, &config.name);
+    let versions = selected
+        .into_iter()
+        .map(|(version, path)| {
+            let loaded = load_version(core, config, &path, cache_dir);
+            match &loaded {
+                Ok(l) => log::info!(
+                    "model {:?} version {version} AVAILABLE from {} with {} infer requests",
+                    config.name,
+                    path.display(),
+                    l.pool.stats().slots
+                ),
+                Err(reason) => log::error!(
+                    "model {:?} version {version} failed to load: {reason}",
+                    config.name
+                ),
+            }
+            (
+                version,
+                Arc::new(ModelVersion {
+                    model_name: config.name.clone(),
+                    version,
+                    loaded,
+                }),
+            )
+        })
+        .collect();
+    Some(Model {
+        name: config.name.clone(),
+        versions,
+    })
+}
+
+fn is_model_file(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| MODEL_FILE_ENDINGS.contains(&e))
+}
+
+/// Version number -> folder (or file). A base path that is itself a model file is version 1.
+fn discover_versions(base_path: &Path) -> Result<BTreeMap<i64, PathBuf>, String> {
+    if base_path.is_file() {
+        return if is_model_file(base_path) {
+            Ok(BTreeMap::from([(1, base_path.to_path_buf())]))
+        } else {
+            Err(format!(
+                "base_path {} is a file but not a model (.xml or .onnx)",
+                base_path.display()
+            ))
+        };
+    }
+    let entries = std::fs::read_dir(base_path)
+        .map_err(|e| format!("base_path {}: {e}", base_path.display()))?;
+    let mut versions = BTreeMap::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        match name.parse::<i64>() {
+            Ok(v) if v > 0 && entry.path().is_dir() => {
+                versions.insert(v, entry.path());
+            }
+            _ => log::warn!(
+                "{} is not a version folder; ignored",
+                entry.path().display()
+            ),
+        }
+    }
+    Ok(versions)
+}
+
+fn select_versions(
+    found: BTreeMap<i64, PathBuf>,
+    policy: &VersionPolicy,
+    name: &str,
+) -> BTreeMap<i64, PathBuf> {
+    match policy {
+        VersionPolicy::All => found,
+        VersionPolicy::Latest(n) => found.into_iter().rev().take(*n).collect(),
+        VersionPolicy::Specific(wanted) => {
+            for v in wanted.iter().filter(|v| !found.contains_key(v)) {
+                log::warn!("model {name:?}: version {v} named by the policy does not exist");
+            }
+            found
+                .into_iter()
+                .filter(|(v, _)| wanted.contains(v))
+                .collect()
+        }
+    }
+}
+
+/// The model file of a version folder: the first IR, else the first ONNX file.
+fn model_file(path: &Path) -> Result<PathBuf, String> {
+    if path.is_file() {
+        return Ok(path.to_path_buf());
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    MODEL_FILE_ENDINGS
+        .iter()
+        .find_map(|ending| {
+            files
+                .iter()
+                .find(|f| f.extension().is_some_and(|e| e == *ending))
+                .cloned()
+        })
+        .ok_or_else(|| format!("no model file (.xml or .onnx) in {}", path.display()))
+}
+
+/// The new shapes the config asks for, by input name.
+fn configured_shapes(
+    config: &ModelConfig,
+    inputs: &[PortInfo],
+) -> Result<Vec<(String, Vec<Dim>)>, String> {
+    let resolve = |value: &ShapeValue, input: &PortInfo| match value {
+        ShapeValue::Auto => vec![Dim::any(); input.dims.len()],
+        ShapeValue::Dims(dims) => dims.clone(),
+    };
+    if let Some(spec) = &config.shape {
+        return match spec {
+            ShapeSpec::Anonymous(value) => match inputs {
+                [only] => Ok(vec![(only.name.clone(), resolve(value, only))]),
+                _ => Err(format!(
+                    "a shape without an input name needs a single-input model, this one has {}",
+                    inputs.len()
+                )),
+            },
+            ShapeSpec::PerInput(shapes) => shapes
+                .iter()
+                .map(|(name, value)| {
+                    let input = inputs.iter().find(|i| &i.name == name).ok_or_else(|| {
+                        format!(
+                            "shape is configured for input {name:?}, which the model does not have"
+                        )
+                    })?;
+                    Ok((name.clone(), resolve(value, input)))
+                })
+                .collect(),
+        };
+    }
+    let Some(batch) = &config.batch_size else {
+        return Ok(Vec::new());
+    };
+    Ok(inputs
+        .iter()
+        .filter(|input| !input.dims.is_empty())
+        .map(|input| {
+            let mut dims = input.dims.clone();
+            dims[0] = match batch {
+                BatchSize::Fixed(n) => Dim::fixed(*n),
+                BatchSize::Auto => Dim::any(),
+            };
+            (input.name.clone(), dims)
+        })
+        .collect())
+}
+
+fn served(ports: Vec<PortInfo>) -> Vec<ServedTensor> {
+    let mut tensors: Vec<ServedTensor> = ports
+        .into_iter()
+        .enumerate()
+        .map(|(index, info)| ServedTensor { index, info })
+        .collect();
+    tensors.sort_by(|a, b| a.info.name.cmp(&b.info.name));
+    tensors
+}
+
+fn load_version(
+    core: &Core,
+    config: &ModelConfig,
+    path: &Path,
+    cache_dir: &str,
+) -> Result<Loaded, String> {
+    let file = model_file(path)?;
+    let model = core.read_model(&file).map_err(|e| e.to_string())?;
+    let shapes = configured_shapes(config, &model.inputs().map_err(|e| e.to_string())?)?;
+    if !shapes.is_empty() {
+        model.reshape(&shapes).map_err(|e| e.to_string())?;
+    }
+    let mut properties = config.plugin_config.clone();
+    if !cache_dir.is_empty() && config.allow_cache != Some(false) {
+        properties.push(("CACHE_DIR".into(), cache_dir.into()));
+    }
+    let compiled = core
+        .compile(&model, &config.target_device, &properties)
+        .map_err(|e| e.to_string())?;
+    let nireq = match config.nireq {
+        0 => compiled
+            .property("OPTIMAL_NUMBER_OF_INFER_REQUESTS")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(1),
+        n => n as usize,
+    }
+    .max(1);
+    let input_ports = compiled.inputs().map_err(|e| e.to_string())?;
+    let output_ports = compiled.outputs().map_err(|e| e.to_string())?;
+    let mut slots = Vec::with_capacity(nireq);
+    for _ in 0..nireq {
+        let request = compiled.create_infer_request().map_err(|e| e.to_string())?;
+        let inputs = input_ports
+            .iter()
+            .enumerate()
+            .map(|(i, port)| {
+                if port.is_static() {
+                    request.input_tensor(i).map(Some)
+                } else {
+                    Ok(None)
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())?;
+        let outputs = (0..output_ports.len())
+            .map(|i| request.output_tensor(i))
+            .collect::<Result<Vec<_>, _>>();
+        let outputs = outputs
+            .inspect_err(|e| {
+                log::warn!(
+                    "model {:?}: output tensors cannot be restored after use: {e}",
+                    config.name
+                )
+            })
+            .ok();
+        slots.push(Slot {
+            request,
+            inputs,
+            outputs,
+        });
+    }
+    Ok(Loaded {
+        inputs: served(input_ports),
+        outputs: served(output_ports),
+        pool: Pool::new(slots),
+        compiled,
+    })
+}

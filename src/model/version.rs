@@ -1,0 +1,59 @@
+//! One served version of a model: its state, its compiled model, its tensors and its slot pool.
+
+use crate::ov::{CompiledModel, PortInfo};
+use crate::pool::Pool;
+use std::sync::Arc;
+
+/// `OVMS_ServableState`, with OVMS's numbering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+
+pub enum VersionState {
+    Begin = 0,
+    Loading = 1,
+    Available = 2,
+    Unloading = 3,
+    Retired = 4,
+    LoadingFailed = 5,
+}
+
+/// A tensor of the model as served: its port index in the compiled model and its description.
+#[derive(Debug, Clone)]
+pub struct ServedTensor {
+    pub index: usize,
+    pub info: PortInfo,
+}
+
+/// What a successfully loaded version holds. OpenVINO objects are freed when the last
+/// `Arc<ModelVersion>` (held by in-flight requests) is dropped.
+pub struct Loaded {
+    /// Sorted by name, as OVMS lists tensors.
+    pub inputs: Vec<ServedTensor>,
+    pub outputs: Vec<ServedTensor>,
+    pub pool: Arc<Pool>,
+    // Declared after the pool so the infer requests are freed before their compiled model.
+    pub compiled: CompiledModel,
+}
+
+pub struct ModelVersion {
+    pub model_name: String,
+    pub version: i64,
+    pub loaded: Result<Loaded, String>,
+}
+
+impl ModelVersion {
+    pub fn state(&self) -> VersionState {
+        match self.loaded {
+            Ok(_) => VersionState::Available,
+            Err(_) => VersionState::LoadingFailed,
+        }
+    }
+
+    pub fn input(&self, name: &str) -> Option<&ServedTensor> {
+        self.loaded
+            .as_ref()
+            .ok()?
+            .inputs
+            .iter()
+            .find(|t| t.info.name == name)
+    }
+}

@@ -1,0 +1,80 @@
+//! The ov part: the only code that calls `openvino-sys`. Every OpenVINO handle is owned by one
+//! Rust value whose `Drop` frees it.
+
+mod core;
+mod runtime;
+mod tensor;
+
+pub use self::core::{CompiledModel, Core, InferRequest, Model, PortInfo};
+pub use runtime::{ensure_loaded, openvino_version};
+pub use tensor::Tensor;
+
+use openvino_sys as sys;
+use std::ffi::CStr;
+use std::fmt;
+
+/// A failed OpenVINO call: what we were doing and what OpenVINO said.
+#[derive(Debug, Clone)]
+pub struct OvError {
+    pub status: sys::ov_status_e,
+    pub message: String,
+}
+
+impl fmt::Display for OvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+pub type OvResult<T> = Result<T, OvError>;
+
+/// Turns an OpenVINO status into a result, picking up OpenVINO's last error text (thread-local
+/// in OpenVINO, so it belongs to this call).
+fn check(status: sys::ov_status_e, what: &str) -> OvResult<()> {
+    if status == sys::ov_status_e::OK {
+        return Ok(());
+    }
+    let detail = unsafe {
+        let msg = sys::ov_get_last_err_msg();
+        if msg.is_null() {
+            String::new()
+        } else {
+            CStr::from_ptr(msg).to_string_lossy().trim().to_string()
+        }
+    };
+    let message = if detail.is_empty() {
+        format!("{what} failed: {status:?}")
+    } else {
+        format!("{what} failed: {status:?}: {detail}")
+    };
+    Err(OvError { status, message })
+}
+
+/// One dimension of a (possibly dynamic) shape: `min..=max`, with `max == -1` for unbounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dim {
+    pub min: i64,
+    pub max: i64,
+}
+
+impl Dim {
+    pub fn fixed(n: i64) -> Dim {
+        Dim { min: n, max: n }
+    }
+
+    pub fn any() -> Dim {
+        Dim { min: 0, max: -1 }
+    }
+
+    pub fn is_static(&self) -> bool {
+        self.min == self.max && self.min >= 0
+    }
+
+    pub fn is_fully_dynamic(&self) -> bool {
+        self.max < 0 && self.min <= 0
+    }
+
+    pub fn accepts(&self, n: i64) -> bool {
+        n >= self.min && (self.max < 0 || n <= self.max)
+    }
+}

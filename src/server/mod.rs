@@ -1,0 +1,135 @@
+//! The server part: the process singleton, start and stop, and what the server reports.
+
+mod logging;
+
+use crate::config::{Config, ModelsSettings, ServerSettings};
+use crate::model::{ServableManager, load_model};
+use crate::ov;
+use crate::status::{Error, Result, StatusCode};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// The one server of the process, as in OVMS.
+pub struct Server {
+    /// Held for the whole of a start (and of a delete), so concurrent starts can tell.
+    starting: Mutex<()>,
+    /// The C API module is up: set by a start that got past option validation.
+    live: AtomicBool,
+    manager: RwLock<Option<Arc<ServableManager>>>,
+}
+
+pub static SERVER: Server = Server {
+    starting: Mutex::new(()),
+    live: AtomicBool::new(false),
+    manager: RwLock::new(None),
+};
+
+/// The name `OVMS_ServerMetadata` reports.
+pub const SERVER_NAME: &str = "OpenVINO Model Server";
+
+impl Server {
+    pub fn is_live(&self) -> bool {
+        self.live.load(Ordering::Acquire)
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.manager
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
+    }
+
+    /// The served models, or `SERVER_NOT_READY`.
+    pub fn manager(&self) -> Result<Arc<ServableManager>> {
+        match &*self.manager.read().unwrap_or_else(|e| e.into_inner()) {
+            Some(manager) => Ok(Arc::clone(manager)),
+            None => Err(Error::with(
+                StatusCode::SERVER_NOT_READY,
+                if self.is_live() {
+                    "not ready"
+                } else {
+                    "not live"
+                },
+            )),
+        }
+    }
+
+    /// Starts synchronously: returns once the initial config is loaded. A start that fails after
+    /// option validation leaves the server live but not ready until it is deleted, as in OVMS.
+    pub fn start(&self, settings: &ServerSettings, models: &ModelsSettings) -> Result<()> {
+        let Ok(_starting) = self.starting.try_lock() else {
+            return Err(Error::new(StatusCode::SERVER_ALREADY_STARTING));
+        };
+        if self.is_live() {
+            return Err(Error::new(StatusCode::SERVER_ALREADY_STARTED));
+        }
+        settings.validate(models)?;
+        logging::configure(settings.log_level, &settings.log_path);
+        // Without a runtime nothing can be served: report it and stay stopped, so the caller can
+        // point us at one and start again.
+        ov::ensure_loaded().map_err(|reason| Error::with(StatusCode::INTERNAL_ERROR, reason))?;
+        self.live.store(true, Ordering::Release);
+        if settings.grpc_port != 0 || settings.rest_port != 0 {
+            log::warn!(
+                "gRPC port {} / REST port {}: the network front ends are not served yet; only the in-process C API is",
+                settings.grpc_port,
+                settings.rest_port
+            );
+        }
+        let config = Config::load(Path::new(&models.config_path))?;
+        let core =
+            ov::Core::new().map_err(|e| Error::with(StatusCode::INTERNAL_ERROR, e.to_string()))?;
+        let mut manager = ServableManager {
+            models: BTreeMap::new(),
+            core: Some(core),
+        };
+        let core = manager.core.as_ref().expect("just set");
+        for model_config in &config.models {
+            if manager.models.contains_key(&model_config.name) {
+                log::error!(
+                    "{}: {:?}; the first entry is served",
+                    StatusCode::MODEL_NAME_OCCUPIED.message(),
+                    model_config.name
+                );
+                continue;
+            }
+            if let Some(model) = load_model(core, model_config, &settings.cache_dir) {
+                manager.models.insert(model.name.clone(), model);
+            }
+        }
+        *self.manager.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(manager));
+        log::info!(
+            "server started from {} with {} models",
+            models.config_path,
+            config.models.len()
+        );
+        Ok(())
+    }
+
+    /// Stops serving. In-flight requests hold their model versions until they finish.
+    pub fn stop(&self) {
+        let _starting = self.starting.lock().unwrap_or_else(|e| e.into_inner());
+        let manager = self
+            .manager
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        self.live.store(false, Ordering::Release);
+        drop(manager);
+        log::info!("server stopped");
+    }
+}
+
+/// `OVMS_ServerMetadata`'s JSON object, keys in OVMS's order.
+pub fn metadata() -> Value {
+    let mut object = Map::new();
+    object.insert("name".into(), Value::from(SERVER_NAME));
+    object.insert("version".into(), Value::from(env!("CARGO_PKG_VERSION")));
+    // Works before a start too: the runtime is loaded here if it can be.
+    let _ = ov::ensure_loaded();
+    object.insert("ov_version".into(), Value::from(ov::openvino_version()));
+    Value::Object(object)
+}
