@@ -12,7 +12,7 @@ use std::ffi::c_void;
 pub fn infer(manager: &ServableManager, request: &Request) -> Result<Response> {
     let servable = manager.servable(&request.servable_name, request.servable_version)?;
     let loaded = servable.loaded();
-    validate(request, loaded)?;
+    validate(request, &loaded.inputs, &loaded.outputs)?;
     let guard = loaded.pool.acquire();
     let slot = guard.slot();
     let bound = bind(slot, request, loaded)?;

@@ -2,7 +2,7 @@
 
 use super::request::{BUFFER_TYPE_CPU, Request, RequestTensor};
 use crate::datatype::DataType;
-use crate::model::{Loaded, ServedTensor};
+use crate::model::ServedTensor;
 use crate::status::{Error, Result, StatusCode};
 
 /// `OVMS_BUFFERTYPE_OPENCL`, `_VASURFACE_Y`, `_VASURFACE_UV`: valid in OVMS, C++-only here.
@@ -27,18 +27,23 @@ fn model_shape_text(tensor: &ServedTensor) -> String {
     format!("({})", parts.join(","))
 }
 
-pub fn validate(request: &Request, loaded: &Loaded) -> Result<()> {
-    if request.inputs.len() != loaded.inputs.len() || request.inputs.is_empty() {
+/// Checks `request` against a version's inputs and outputs (both name-sorted).
+pub fn validate(
+    request: &Request,
+    inputs: &[ServedTensor],
+    outputs: &[ServedTensor],
+) -> Result<()> {
+    if request.inputs.len() != inputs.len() || request.inputs.is_empty() {
         return Err(Error::with(
             StatusCode::INVALID_NO_OF_INPUTS,
             format!(
                 "Expected: {}; Actual: {}",
-                loaded.inputs.len(),
+                inputs.len(),
                 request.inputs.len()
             ),
         ));
     }
-    for served in &loaded.inputs {
+    for served in inputs {
         let tensor = request.inputs.get(&served.info.name).ok_or_else(|| {
             Error::with(
                 StatusCode::INVALID_MISSING_INPUT,
@@ -47,7 +52,7 @@ pub fn validate(request: &Request, loaded: &Loaded) -> Result<()> {
         })?;
         check_tensor(served, tensor, "input")?;
     }
-    for served in &loaded.outputs {
+    for served in outputs {
         if let Some(tensor) = request.outputs.get(&served.info.name) {
             check_tensor(served, tensor, "output")?;
         }
@@ -155,4 +160,401 @@ fn check_tensor(served: &ServedTensor, tensor: &RequestTensor, side: &str) -> Re
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inference::request::Buffer;
+    use crate::ov::{Dim, PortInfo};
+    use openvino_sys::ov_element_type_e as Ov;
+
+    fn served(index: usize, name: &str, data_type: DataType, dims: Vec<Dim>) -> ServedTensor {
+        let ov_type = data_type.to_ov().unwrap_or(Ov::DYNAMIC);
+        ServedTensor {
+            index,
+            info: PortInfo {
+                name: name.into(),
+                ov_type,
+                data_type,
+                dims,
+            },
+        }
+    }
+
+    fn fixed(dims: &[i64]) -> Vec<Dim> {
+        dims.iter().map(|&d| Dim::fixed(d)).collect()
+    }
+
+    /// The dummy model: `b` FP32 (1,10) -> `a`.
+    fn dummy() -> (Vec<ServedTensor>, Vec<ServedTensor>) {
+        (
+            vec![served(0, "b", DataType::FP32, fixed(&[1, 10]))],
+            vec![served(0, "a", DataType::FP32, fixed(&[1, 10]))],
+        )
+    }
+
+    static DATA: [u8; 4096] = [0; 4096];
+
+    fn cpu(byte_size: usize) -> Buffer {
+        Buffer {
+            data: DATA.as_ptr().cast(),
+            byte_size,
+            buffer_type: BUFFER_TYPE_CPU,
+            device_id: 0,
+        }
+    }
+
+    fn request_with(
+        name: &str,
+        datatype: DataType,
+        shape: &[i64],
+        buffer: Option<Buffer>,
+    ) -> Request {
+        let mut r = Request::new("dummy".into(), 0);
+        r.inputs.insert(
+            name.into(),
+            RequestTensor {
+                datatype: datatype as u32,
+                shape: shape.to_vec(),
+                buffer,
+            },
+        );
+        r
+    }
+
+    fn code(request: &Request, model: &(Vec<ServedTensor>, Vec<ServedTensor>)) -> StatusCode {
+        validate(request, &model.0, &model.1)
+            .err()
+            .map_or(StatusCode::OK, |e| e.code)
+    }
+
+    #[test]
+    fn valid_request() {
+        assert_eq!(
+            code(
+                &request_with("b", DataType::FP32, &[1, 10], Some(cpu(40))),
+                &dummy()
+            ),
+            StatusCode::OK
+        );
+    }
+
+    #[test]
+    fn each_rule_has_its_code() {
+        let model = dummy();
+        let cases: Vec<(Request, StatusCode)> = vec![
+            (
+                Request::new("dummy".into(), 0),
+                StatusCode::INVALID_NO_OF_INPUTS,
+            ),
+            (
+                request_with("c", DataType::FP32, &[1, 10], Some(cpu(40))),
+                StatusCode::INVALID_MISSING_INPUT,
+            ),
+            (
+                request_with("b", DataType::FP32, &[1, -10], Some(cpu(40))),
+                StatusCode::INVALID_SHAPE,
+            ),
+            (
+                request_with("b", DataType::FP16, &[1, 10], Some(cpu(20))),
+                StatusCode::INVALID_PRECISION,
+            ),
+            (
+                request_with("b", DataType::Q78, &[1, 10], Some(cpu(20))),
+                StatusCode::INVALID_PRECISION,
+            ),
+            (
+                request_with("b", DataType::FP32, &[1, 10, 1], Some(cpu(40))),
+                StatusCode::INVALID_NO_OF_SHAPE_DIMENSIONS,
+            ),
+            (
+                request_with("b", DataType::FP32, &[2, 10], Some(cpu(80))),
+                StatusCode::INVALID_BATCH_SIZE,
+            ),
+            (
+                request_with("b", DataType::FP32, &[1, 9], Some(cpu(36))),
+                StatusCode::INVALID_SHAPE,
+            ),
+            (
+                request_with("b", DataType::FP32, &[1, 10], None),
+                StatusCode::NONEXISTENT_BUFFER,
+            ),
+            (
+                request_with("b", DataType::FP32, &[1, 10], Some(cpu(39))),
+                StatusCode::INVALID_CONTENT_SIZE,
+            ),
+            (
+                request_with("b", DataType::FP32, &[1, 10], Some(cpu(0))),
+                StatusCode::INVALID_CONTENT_SIZE,
+            ),
+            (
+                request_with(
+                    "b",
+                    DataType::FP32,
+                    &[1, 10],
+                    Some(Buffer {
+                        buffer_type: 999,
+                        ..cpu(40)
+                    }),
+                ),
+                StatusCode::INVALID_BUFFER_TYPE,
+            ),
+            (
+                request_with(
+                    "b",
+                    DataType::FP32,
+                    &[1, 10],
+                    Some(Buffer {
+                        buffer_type: 3,
+                        ..cpu(40)
+                    }),
+                ),
+                StatusCode::INVALID_BUFFER_TYPE,
+            ),
+            (
+                request_with(
+                    "b",
+                    DataType::FP32,
+                    &[1, 10],
+                    Some(Buffer {
+                        device_id: 1,
+                        ..cpu(40)
+                    }),
+                ),
+                StatusCode::INVALID_DEVICE_ID,
+            ),
+            (
+                request_with(
+                    "b",
+                    DataType::FP32,
+                    &[1, 10],
+                    Some(Buffer {
+                        data: std::ptr::null(),
+                        ..cpu(40)
+                    }),
+                ),
+                StatusCode::NONEXISTENT_PTR,
+            ),
+        ];
+        for (request, expected) in &cases {
+            assert_eq!(code(request, &model), *expected, "{:?}", request.inputs);
+        }
+    }
+
+    #[test]
+    fn too_many_inputs() {
+        let mut r = request_with("b", DataType::FP32, &[1, 10], Some(cpu(40)));
+        r.inputs.insert(
+            "c".into(),
+            RequestTensor {
+                datatype: DataType::FP32 as u32,
+                shape: vec![1, 10],
+                buffer: Some(cpu(40)),
+            },
+        );
+        assert_eq!(code(&r, &dummy()), StatusCode::INVALID_NO_OF_INPUTS);
+    }
+
+    #[test]
+    fn overflowing_shapes() {
+        let huge = [1i64 << 40, 1 << 40];
+        // Static model: the batch check comes first.
+        assert_eq!(
+            code(
+                &request_with("b", DataType::FP32, &huge, Some(cpu(40))),
+                &dummy()
+            ),
+            StatusCode::INVALID_BATCH_SIZE
+        );
+        // Fully dynamic model: the element count overflows.
+        let dynamic = (
+            vec![served(0, "b", DataType::FP32, vec![Dim::any(), Dim::any()])],
+            vec![],
+        );
+        assert_eq!(
+            code(
+                &request_with("b", DataType::FP32, &huge, Some(cpu(40))),
+                &dynamic
+            ),
+            StatusCode::INVALID_SHAPE
+        );
+    }
+
+    #[test]
+    fn dynamic_ranges_scalars_and_zero_dims() {
+        let ranged = (
+            vec![served(
+                0,
+                "b",
+                DataType::FP32,
+                vec![Dim::any(), Dim { min: 1, max: 10 }],
+            )],
+            vec![],
+        );
+        assert_eq!(
+            code(
+                &request_with("b", DataType::FP32, &[3, 5], Some(cpu(60))),
+                &ranged
+            ),
+            StatusCode::OK
+        );
+        assert_eq!(
+            code(
+                &request_with("b", DataType::FP32, &[3, 11], Some(cpu(132))),
+                &ranged
+            ),
+            StatusCode::INVALID_SHAPE
+        );
+        assert_eq!(
+            code(
+                &request_with("b", DataType::FP32, &[0, 5], Some(cpu(0))),
+                &ranged
+            ),
+            StatusCode::OK
+        );
+        let batch_range = (
+            vec![served(
+                0,
+                "b",
+                DataType::FP32,
+                vec![Dim { min: 1, max: 2 }, Dim::fixed(3)],
+            )],
+            vec![],
+        );
+        assert_eq!(
+            code(
+                &request_with("b", DataType::FP32, &[3, 3], Some(cpu(36))),
+                &batch_range
+            ),
+            StatusCode::INVALID_BATCH_SIZE
+        );
+        let scalar = (vec![served(0, "s", DataType::FP32, vec![])], vec![]);
+        assert_eq!(
+            code(
+                &request_with("s", DataType::FP32, &[], Some(cpu(4))),
+                &scalar
+            ),
+            StatusCode::OK
+        );
+        assert_eq!(
+            code(
+                &request_with("s", DataType::FP32, &[1], Some(cpu(4))),
+                &scalar
+            ),
+            StatusCode::INVALID_NO_OF_SHAPE_DIMENSIONS
+        );
+    }
+
+    #[test]
+    fn every_sized_precision_is_accepted() {
+        for dt in [
+            DataType::FP64,
+            DataType::FP32,
+            DataType::FP16,
+            DataType::I16,
+            DataType::U8,
+            DataType::U1,
+            DataType::I8,
+            DataType::U16,
+            DataType::I32,
+            DataType::I64,
+            DataType::U32,
+            DataType::U64,
+            DataType::BOOL,
+        ] {
+            let model = (vec![served(0, "x", dt, fixed(&[1, 4]))], vec![]);
+            let bytes = 4 * dt.element_size().unwrap();
+            assert_eq!(
+                code(&request_with("x", dt, &[1, 4], Some(cpu(bytes))), &model),
+                StatusCode::OK,
+                "{dt:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn preallocated_outputs_follow_the_same_rules() {
+        let model = dummy();
+        let with_output = |datatype: DataType, shape: &[i64], buffer: Option<Buffer>| {
+            let mut r = request_with("b", DataType::FP32, &[1, 10], Some(cpu(40)));
+            r.outputs.insert(
+                "a".into(),
+                RequestTensor {
+                    datatype: datatype as u32,
+                    shape: shape.to_vec(),
+                    buffer,
+                },
+            );
+            r
+        };
+        assert_eq!(
+            code(
+                &with_output(DataType::FP32, &[1, 10], Some(cpu(40))),
+                &model
+            ),
+            StatusCode::OK
+        );
+        assert_eq!(
+            code(&with_output(DataType::FP32, &[1, 10], None), &model),
+            StatusCode::NONEXISTENT_BUFFER
+        );
+        assert_eq!(
+            code(
+                &with_output(DataType::FP32, &[1, 10], Some(cpu(41))),
+                &model
+            ),
+            StatusCode::INVALID_CONTENT_SIZE
+        );
+        assert_eq!(
+            code(
+                &with_output(DataType::FP32, &[1, 11], Some(cpu(44))),
+                &model
+            ),
+            StatusCode::INVALID_SHAPE
+        );
+        assert_eq!(
+            code(&with_output(DataType::I32, &[1, 10], Some(cpu(40))), &model),
+            StatusCode::INVALID_PRECISION
+        );
+        assert_eq!(
+            code(
+                &with_output(
+                    DataType::FP32,
+                    &[1, 10],
+                    Some(Buffer {
+                        device_id: 2,
+                        ..cpu(40)
+                    })
+                ),
+                &model
+            ),
+            StatusCode::INVALID_DEVICE_ID
+        );
+        // An output the model does not have is ignored.
+        let mut r = request_with("b", DataType::FP32, &[1, 10], Some(cpu(40)));
+        r.outputs.insert(
+            "zzz".into(),
+            RequestTensor {
+                datatype: 2,
+                shape: vec![1],
+                buffer: None,
+            },
+        );
+        assert_eq!(code(&r, &model), StatusCode::OK);
+    }
+
+    #[test]
+    fn details_name_the_tensor() {
+        let error = validate(
+            &request_with("b", DataType::FP32, &[1, 9], Some(cpu(36))),
+            &dummy().0,
+            &dummy().1,
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.details(),
+            "Invalid input shape - Expected: (1,10); Actual: (1,9); input name: b"
+        );
+    }
 }

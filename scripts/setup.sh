@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Sets up everything the project needs on a fresh Debian machine with Rust: cmake and a C
+# compiler (apt), a Python venv with the OpenVINO runtime from PyPI (.venv, which the library
+# finds by itself), and a release build of libovms_shared.so. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+OPENVINO_VERSION=2026.4.1
+
+need_apt=()
+command -v cmake >/dev/null || need_apt+=(cmake)
+command -v g++ >/dev/null || need_apt+=(g++)
+command -v valgrind >/dev/null || need_apt+=(valgrind)
+if [ ${#need_apt[@]} -gt 0 ]; then
+    echo "setup: installing ${need_apt[*]}"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if ! .venv/bin/python -c "import openvino, numpy, pytest, onnx; assert openvino.__version__.startswith('$OPENVINO_VERSION')" 2>/dev/null; then
+    echo "setup: creating .venv with openvino==$OPENVINO_VERSION"
+    python3 -m venv .venv
+    .venv/bin/pip install -q --disable-pip-version-check "openvino==$OPENVINO_VERSION" numpy onnx pytest
+fi
+
+echo "setup: building libovms_shared.so"
+cargo build --release --quiet
