@@ -119,14 +119,13 @@ fn main() {
             );
         };
 
-        let mut time =
-            |f: &dyn Fn(&mut [f32]), out: &mut [f32], samples: &mut Vec<f64>, n: usize| {
-                for _ in 0..n {
-                    let start = Instant::now();
-                    f(out);
-                    samples.push(start.elapsed().as_secs_f64() * 1e6);
-                }
-            };
+        let time = |f: &dyn Fn(&mut [f32]), out: &mut [f32], samples: &mut Vec<f64>, n: usize| {
+            for _ in 0..n {
+                let start = Instant::now();
+                f(out);
+                samples.push(start.elapsed().as_secs_f64() * 1e6);
+            }
+        };
         let (mut ours_us, mut bare_us) = (Vec::new(), Vec::new());
         time(&ours, &mut output, &mut Vec::new(), 1000);
         time(&bare, &mut output, &mut Vec::new(), 1000);
