@@ -101,6 +101,17 @@ typedef void (*OVMS_InferenceRequestCompletionCallback_t)(OVMS_InferenceResponse
 extern "C" {
 #endif // __cplusplus
 
+// The slot pool of a model version (version 0: the default version): how many infer-request
+// slots it has, how many are idle, and how many requests (sync or async) wait for one.
+OVMS_Status *OVMS_ExServableSlots(OVMS_Server *server, const char *servableName, int64_t servableVersion, uint32_t *slots, uint32_t *idle, uint32_t *queued);
+
+#if defined(OVMS_TEST_FAULT_INJECTION)
+// Test builds only (cargo feature `fault-injection`): makes every `every`-th pass through
+// `fault` fail; 0 turns it off. Faults: 0 `start_async`, 1 binding tensors, 2 inference at
+// completion. Unknown faults give `NOT_IMPLEMENTED`.
+OVMS_Status *OVMS_ExTestInjectFault(uint32_t fault, uint32_t every);
+#endif
+
 // A snapshot of the version's inputs and outputs, owned by the caller.
 OVMS_Status *OVMS_GetServableMetadata(OVMS_Server *server, const char *servableName, int64_t servableVersion, OVMS_ServableMetadata **metadata);
 
@@ -156,7 +167,10 @@ OVMS_Status *OVMS_InferenceRequestSetCompletionCallback(OVMS_InferenceRequest *r
 // callback runs on this thread before return, as in OVMS.
 OVMS_Status *OVMS_Inference(OVMS_Server *server, OVMS_InferenceRequest *request, OVMS_InferenceResponse **response);
 
-// Asynchronous inference is not served yet: `NOT_IMPLEMENTED`, and the callback never runs.
+// Asynchronous inference. On NULL the request was accepted and its completion callback runs
+// exactly once, on a library thread: `(response, 0, user)` with a response the callback owns,
+// or `(NULL, 1, user)` on failure. On a returned status the callback never runs. The request
+// and its buffers must stay valid until the callback.
 OVMS_Status *OVMS_InferenceAsync(OVMS_Server *server, OVMS_InferenceRequest *request);
 
 OVMS_Status *OVMS_InferenceResponseOutputCount(OVMS_InferenceResponse *response, uint32_t *count);

@@ -4,6 +4,7 @@
 pub mod capi;
 pub mod config;
 pub mod datatype;
+pub mod fault;
 pub mod inference;
 pub mod model;
 pub mod ov;

@@ -1,37 +1,135 @@
-//! The pool part: a model version's infer-request slots, a FIFO of waiters, and `SlotGuard`.
+//! The pool part: a model version's infer-request slots, the FIFO of waiters, and `SlotGuard`.
 //!
 //! A slot is owned by exactly one `SlotGuard`; dropping the guard returns the slot, handing it
-//! straight to the oldest waiter so that nobody can overtake the queue.
+//! straight to the oldest waiter so that nobody overtakes the queue. Waiters are blocked sync
+//! callers or queued async jobs, in one FIFO. Each slot registers its OpenVINO completion
+//! callback once, at creation; per-request state sits in the slot's in-flight cell, which
+//! exactly one party empties.
 
-use crate::ov::{InferRequest, Tensor};
+use crate::ov::{Callback, InferRequest, OvResult, Tensor};
 use std::collections::VecDeque;
+use std::ffi::c_void;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+/// An async job waiting in the queue for a slot.
+pub trait QueuedJob: Send {
+    /// A slot was handed to the job (called without any pool lock held).
+    fn start(self: Box<Self>, slot: SlotGuard);
+    /// The pool closed before the job got a slot.
+    fn cancel(self: Box<Self>);
+}
+
+/// The state of a request running on a slot, from `start_async` until OpenVINO reports the end.
+pub trait InFlight: Send {
+    /// Called on OpenVINO's callback thread: it must only hand the work to another thread.
+    fn completed(self: Box<Self>);
+
+    /// For the submitter that takes its own state back after `start_async` failed.
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any + Send>;
+}
+
+/// Where OpenVINO's callback finds the slot's in-flight request. Boxed: OpenVINO keeps the
+/// callback's address, and the callback keeps this cell's.
+struct CompletionCell {
+    in_flight: Mutex<Option<Box<dyn InFlight>>>,
+}
+
+/// The one OpenVINO callback of every slot.
+unsafe extern "C" fn on_request_done(args: *mut c_void) {
+    // SAFETY: `args` is the slot's boxed cell, which lives as long as the infer request.
+    let cell = unsafe { &*(args as *const CompletionCell) };
+    let taken = lock(&cell.in_flight).take();
+    if let Some(in_flight) = taken {
+        in_flight.completed();
+    }
+}
 
 /// One OpenVINO infer request and the tensors it owns.
 pub struct Slot {
+    // Declared first so it is freed before the callback and cell it points to.
     pub request: InferRequest,
     /// The request's own tensors of static inputs, written in place by each inference.
     pub inputs: Vec<Option<Tensor>>,
     /// The request's own output tensors, put back after a caller's buffers were bound; `None`
     /// when the compiled model could not hand them out at load.
     pub outputs: Option<Vec<Tensor>>,
+    _callback: Box<Callback>,
+    cell: Box<CompletionCell>,
 }
 
-/// A blocked acquirer, handed a slot index by `release`.
-struct Waiter {
+impl Slot {
+    /// Wraps a fresh infer request and registers its completion callback, once for its life.
+    pub fn new(
+        request: InferRequest,
+        inputs: Vec<Option<Tensor>>,
+        outputs: Option<Vec<Tensor>>,
+    ) -> OvResult<Slot> {
+        let cell = Box::new(CompletionCell {
+            in_flight: Mutex::new(None),
+        });
+        let callback = Callback::new(
+            on_request_done,
+            &*cell as *const CompletionCell as *mut c_void,
+        );
+        // SAFETY: the callback is boxed and dropped after the request (field order).
+        unsafe { request.set_callback(&callback)? };
+        Ok(Slot {
+            request,
+            inputs,
+            outputs,
+            _callback: callback,
+            cell,
+        })
+    }
+
+    /// Parks the request's state in the cell before `start_async`.
+    pub fn park(&self, in_flight: Box<dyn InFlight>) {
+        let previous = lock(&self.cell.in_flight).replace(in_flight);
+        debug_assert!(previous.is_none(), "a slot runs one request at a time");
+    }
+
+    /// Takes the state back after `start_async` failed; `None` if the completion path has it.
+    pub fn unpark(&self) -> Option<Box<dyn InFlight>> {
+        lock(&self.cell.in_flight).take()
+    }
+}
+
+/// A blocked sync caller, handed a slot index by `release`.
+struct Handoff {
     slot: Mutex<Option<usize>>,
     ready: Condvar,
 }
 
-#[derive(Default)]
+enum Waiter {
+    Blocked(Arc<Handoff>),
+    Queued(Box<dyn QueuedJob>),
+}
+
 struct PoolState {
     idle: Vec<usize>,
-    waiters: VecDeque<Arc<Waiter>>,
+    waiters: VecDeque<Waiter>,
+    /// Async jobs among the waiters.
+    queued: usize,
+    /// Set when the version stops serving: no more async jobs are accepted.
+    closed: bool,
 }
 
 pub struct Pool {
     slots: Vec<Slot>,
     state: Mutex<PoolState>,
+    /// Signalled when a queued job leaves the queue or the pool closes.
+    room: Condvar,
+    max_queued: usize,
+}
+
+/// What `submit` did with an async job.
+pub enum Submitted<J> {
+    /// A slot was free: the caller starts the job on it now.
+    Now(Box<J>, SlotGuard),
+    /// The job waits in the queue; `QueuedJob::start` runs when a slot frees.
+    Queued,
+    /// The pool is closed; the job is handed back untouched.
+    Closed(Box<J>),
 }
 
 /// Counts for introspection.
@@ -39,29 +137,36 @@ pub struct Pool {
 pub struct PoolStats {
     pub slots: usize,
     pub idle: usize,
-    pub queued: usize,
+    /// Sync callers and async jobs waiting for a slot.
+    pub waiting: usize,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic never leaves the pool's state half-changed, so a poisoned lock is still usable.
+    // No panic can leave the pool's state half-changed, so a poisoned lock is still usable.
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Pool {
-    pub fn new(slots: Vec<Slot>) -> Arc<Pool> {
+    /// A pool over `slots` whose queue holds at most `max_queued` async jobs.
+    pub fn new(slots: Vec<Slot>, max_queued: usize) -> Arc<Pool> {
         let idle = (0..slots.len()).rev().collect();
+        let state = PoolState {
+            idle,
+            waiters: VecDeque::new(),
+            queued: 0,
+            closed: false,
+        };
         Arc::new(Pool {
             slots,
-            state: Mutex::new(PoolState {
-                idle,
-                waiters: VecDeque::new(),
-            }),
+            state: Mutex::new(state),
+            room: Condvar::new(),
+            max_queued: max_queued.max(1),
         })
     }
 
-    /// Takes a slot, waiting in FIFO order while all are busy.
+    /// Takes a slot for a sync caller, waiting in FIFO order while all are busy.
     pub fn acquire(self: &Arc<Pool>) -> SlotGuard {
-        let waiter = {
+        let handoff = {
             let mut state = lock(&self.state);
             if state.waiters.is_empty()
                 && let Some(index) = state.idle.pop()
@@ -71,14 +176,16 @@ impl Pool {
                     index,
                 };
             }
-            let waiter = Arc::new(Waiter {
+            let handoff = Arc::new(Handoff {
                 slot: Mutex::new(None),
                 ready: Condvar::new(),
             });
-            state.waiters.push_back(Arc::clone(&waiter));
-            waiter
+            state
+                .waiters
+                .push_back(Waiter::Blocked(Arc::clone(&handoff)));
+            handoff
         };
-        let mut slot = lock(&waiter.slot);
+        let mut slot = lock(&handoff.slot);
         loop {
             if let Some(index) = slot.take() {
                 return SlotGuard {
@@ -86,20 +193,76 @@ impl Pool {
                     index,
                 };
             }
-            slot = waiter.ready.wait(slot).unwrap_or_else(|e| e.into_inner());
+            slot = handoff.ready.wait(slot).unwrap_or_else(|e| e.into_inner());
         }
     }
 
-    fn release(&self, index: usize) {
+    /// Gives an async job a slot now, or queues it; blocks while the queue is full.
+    pub fn submit<J: QueuedJob + 'static>(self: &Arc<Pool>, job: Box<J>) -> Submitted<J> {
+        let mut state = lock(&self.state);
+        loop {
+            if state.closed {
+                return Submitted::Closed(job);
+            }
+            if state.waiters.is_empty()
+                && let Some(index) = state.idle.pop()
+            {
+                return Submitted::Now(
+                    job,
+                    SlotGuard {
+                        pool: Arc::clone(self),
+                        index,
+                    },
+                );
+            }
+            if state.queued < self.max_queued {
+                state.queued += 1;
+                state.waiters.push_back(Waiter::Queued(job));
+                return Submitted::Queued;
+            }
+            state = self.room.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn release(self: &Arc<Pool>, index: usize) {
         let mut state = lock(&self.state);
         match state.waiters.pop_front() {
-            Some(waiter) => {
+            Some(Waiter::Blocked(handoff)) => {
                 drop(state);
-                *lock(&waiter.slot) = Some(index);
-                waiter.ready.notify_one();
+                *lock(&handoff.slot) = Some(index);
+                handoff.ready.notify_one();
+            }
+            Some(Waiter::Queued(job)) => {
+                state.queued -= 1;
+                drop(state);
+                self.room.notify_one();
+                job.start(SlotGuard {
+                    pool: Arc::clone(self),
+                    index,
+                });
             }
             None => state.idle.push(index),
         }
+    }
+
+    /// Stops accepting async jobs and hands back the queued ones, for the caller to cancel.
+    /// Blocked sync callers keep their place: running requests still free slots for them.
+    pub fn close(&self) -> Vec<Box<dyn QueuedJob>> {
+        let mut state = lock(&self.state);
+        state.closed = true;
+        let mut jobs = Vec::new();
+        let mut kept = VecDeque::new();
+        for waiter in state.waiters.drain(..) {
+            match waiter {
+                Waiter::Queued(job) => jobs.push(job),
+                blocked => kept.push_back(blocked),
+            }
+        }
+        state.waiters = kept;
+        state.queued = 0;
+        drop(state);
+        self.room.notify_all();
+        jobs
     }
 
     pub fn stats(&self) -> PoolStats {
@@ -107,7 +270,7 @@ impl Pool {
         PoolStats {
             slots: self.slots.len(),
             idle: state.idle.len(),
-            queued: state.waiters.len(),
+            waiting: state.waiters.len(),
         }
     }
 }
@@ -119,6 +282,26 @@ pub struct SlotGuard {
 }
 
 impl SlotGuard {
+    pub fn slot(&self) -> &Slot {
+        &self.pool.slots[self.index]
+    }
+
+    /// A way to reach the slot that does not own it: it stays usable after the guard moved.
+    pub fn handle(&self) -> SlotHandle {
+        SlotHandle {
+            pool: Arc::clone(&self.pool),
+            index: self.index,
+        }
+    }
+}
+
+/// Keeps a slot's memory alive without owning the slot.
+pub struct SlotHandle {
+    pool: Arc<Pool>,
+    index: usize,
+}
+
+impl SlotHandle {
     pub fn slot(&self) -> &Slot {
         &self.pool.slots[self.index]
     }

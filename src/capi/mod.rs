@@ -4,6 +4,7 @@
 
 #![allow(non_camel_case_types, non_snake_case, clippy::missing_safety_doc)]
 
+mod extensions;
 mod metadata;
 mod request;
 mod response;
@@ -12,6 +13,7 @@ mod settings;
 mod status;
 mod types;
 
+pub use extensions::*;
 pub use metadata::*;
 pub use request::*;
 pub use response::*;

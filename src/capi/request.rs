@@ -4,9 +4,9 @@ use super::{
     BufferTypeArg, DataTypeArg, OVMS_InferenceRequest, OVMS_InferenceRequestCompletionCallback_t,
     OVMS_InferenceResponse, OVMS_Server, OVMS_Status, ffi, ffi_void, handle, non_null, put, text,
 };
-use crate::inference::{self, Buffer, Completion, CompletionCallback, Request, Side};
+use crate::inference::{self, Buffer, Completion, CompletionCallback, Request, Response, Side};
 use crate::server::SERVER;
-use crate::status::{Error, Result, StatusCode};
+use crate::status::Result;
 use std::ffi::{c_char, c_void};
 
 unsafe fn request<'a>(request: *mut OVMS_InferenceRequest) -> Result<&'a mut Request> {
@@ -263,16 +263,20 @@ pub unsafe extern "C" fn OVMS_Inference(
         let target = unsafe { self::request(request) }?;
         non_null(response, "inference response")?;
         let manager = SERVER.manager();
-        let published =
-            inference::infer_and_complete(manager.as_deref().map_err(Clone::clone), target, |r| {
-                Box::into_raw(Box::new(OVMS_InferenceResponse(r))).cast()
-            })?;
+        let published = inference::infer_and_complete(
+            manager.as_deref().map_err(Clone::clone),
+            target,
+            publish,
+        )?;
         unsafe { put(response, published.cast()) };
         Ok(())
     })
 }
 
-/// Asynchronous inference is not served yet: `NOT_IMPLEMENTED`, and the callback never runs.
+/// Asynchronous inference. On NULL the request was accepted and its completion callback runs
+/// exactly once, on a library thread: `(response, 0, user)` with a response the callback owns,
+/// or `(NULL, 1, user)` on failure. On a returned status the callback never runs. The request
+/// and its buffers must stay valid until the callback.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_InferenceAsync(
     server: *mut OVMS_Server,
@@ -280,10 +284,12 @@ pub unsafe extern "C" fn OVMS_InferenceAsync(
 ) -> *mut OVMS_Status {
     ffi(|| {
         non_null(server, "server")?;
-        non_null(request, "inference request")?;
-        Err(Error::with(
-            StatusCode::NOT_IMPLEMENTED,
-            "asynchronous inference is not available in this release",
-        ))
+        let target = unsafe { self::request(request) }?;
+        inference::infer_async(&*SERVER.manager()?, target, publish)
     })
+}
+
+/// Hands a response to the caller as the C handle it owns.
+fn publish(response: Response) -> *mut c_void {
+    Box::into_raw(Box::new(OVMS_InferenceResponse(response))).cast()
 }

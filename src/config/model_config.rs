@@ -52,6 +52,9 @@ pub struct ModelConfig {
     /// OpenVINO compile properties, values as strings.
     pub plugin_config: Vec<(String, String)>,
     pub allow_cache: Option<bool>,
+    /// How many async requests may wait for a slot (an extension of OVMS's keys); default
+    /// 16 x nireq. `OVMS_InferenceAsync` blocks while the queue is full.
+    pub queue_size: Option<usize>,
     /// A problem with this entry's values: the model will not load, with this error.
     pub invalid: Option<Error>,
 }
@@ -84,6 +87,7 @@ const MODEL_KEYS: &[&str] = &[
     "custom_loader_options",
     "graph_path",
     "subconfig",
+    "queue_size",
 ];
 
 /// The largest `nireq` OVMS accepts.
@@ -262,6 +266,17 @@ fn parse_model(config: &Map<String, Value>, folder: &Path, place: &str) -> Resul
             )));
         }
     };
+    let queue_size = match config.get("queue_size") {
+        None => None,
+        Some(v) => match v.as_u64() {
+            Some(n) if n >= 1 => Some(n as usize),
+            _ => {
+                return Err(json_invalid(format!(
+                    "queue_size in {place} must be a positive integer"
+                )));
+            }
+        },
+    };
     if config.contains_key("layout") {
         invalid.get_or_insert(Error::with(
             StatusCode::MODEL_CONFIG_INVALID,
@@ -284,6 +299,7 @@ fn parse_model(config: &Map<String, Value>, folder: &Path, place: &str) -> Resul
         version_policy,
         plugin_config,
         allow_cache,
+        queue_size,
         invalid,
     })
 }
@@ -539,6 +555,18 @@ mod tests {
                 ("PERF_COUNT".to_string(), "YES".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn queue_size_is_a_positive_integer() {
+        assert_eq!(
+            one(r#"{"name":"d","base_path":"x","queue_size":5}"#).queue_size,
+            Some(5)
+        );
+        assert_eq!(one(r#"{"name":"d","base_path":"x"}"#).queue_size, None);
+        let text =
+            r#"{"model_config_list":[{"config":{"name":"d","base_path":"x","queue_size":0}}]}"#;
+        assert_eq!(parse(text).unwrap_err().code, StatusCode::JSON_INVALID);
     }
 
     #[test]

@@ -2,9 +2,10 @@
 
 use super::request::{Buffer, Request};
 use super::response::{OutputData, Response, ResponseOutput, aligned_copy};
+use crate::fault::{self, Fault};
 use crate::model::Loaded;
 use crate::ov::{OvError, Tensor};
-use crate::pool::Slot;
+use crate::pool::{Slot, SlotGuard, SlotHandle};
 use crate::status::{Error, Result, StatusCode};
 use std::ffi::{CString, c_void};
 
@@ -12,30 +13,73 @@ fn deserialization_error(e: OvError) -> Error {
     Error::with(StatusCode::OV_INTERNAL_DESERIALIZATION_ERROR, e.to_string())
 }
 
-/// Caller buffers bound as outputs of a slot. Dropping this puts the slot's own output tensors
-/// back, so a later request on the slot never writes into a stale caller buffer.
-pub struct BoundOutputs<'a> {
-    slot: &'a Slot,
+/// A slot in use by one request, with the caller buffers bound as its outputs. Dropping it puts
+/// the slot's own output tensors back (so a later request never writes into a stale caller
+/// buffer) and then returns the slot.
+pub struct Occupied {
     /// Output port indices currently bound to caller buffers.
     replaced: Vec<usize>,
+    guard: SlotGuard,
 }
 
-impl Drop for BoundOutputs<'_> {
+impl Occupied {
+    pub fn slot(&self) -> &Slot {
+        self.guard.slot()
+    }
+
+    pub fn handle(&self) -> SlotHandle {
+        self.guard.handle()
+    }
+}
+
+impl Drop for Occupied {
     fn drop(&mut self) {
-        let Some(own) = &self.slot.outputs else {
+        let slot = self.guard.slot();
+        let Some(own) = &slot.outputs else {
             return;
         };
         for &index in &self.replaced {
-            if let Err(e) = self.slot.request.set_output_tensor(index, &own[index]) {
+            if let Err(e) = slot.request.set_output_tensor(index, &own[index]) {
                 log::error!("restoring output tensor {index} failed: {e}");
             }
         }
     }
 }
 
+impl Occupied {
+    pub fn new(guard: SlotGuard) -> Occupied {
+        Occupied {
+            replaced: Vec::new(),
+            guard,
+        }
+    }
+}
+
 /// Copies or wraps the inputs, and binds preallocated outputs where the slot can restore them.
-/// Validation has already checked names, types, shapes and sizes.
-pub fn bind<'a>(slot: &'a Slot, request: &Request, loaded: &Loaded) -> Result<BoundOutputs<'a>> {
+/// Validation has already checked names, types, shapes and sizes. What was bound is recorded in
+/// `occupied`, so dropping it restores the slot whether or not this succeeded.
+pub fn bind(occupied: &mut Occupied, request: &Request, loaded: &Loaded) -> Result<()> {
+    if fault::injected(Fault::Bind) {
+        return Err(Error::with(
+            StatusCode::OV_INTERNAL_DESERIALIZATION_ERROR,
+            "injected fault: binding a tensor",
+        ));
+    }
+    bind_into(
+        occupied.guard.slot(),
+        &mut occupied.replaced,
+        request,
+        loaded,
+    )
+}
+
+/// `bind`'s work; `replaced` records each output bound, so a failure half-way still restores.
+fn bind_into(
+    slot: &Slot,
+    replaced: &mut Vec<usize>,
+    request: &Request,
+    loaded: &Loaded,
+) -> Result<()> {
     for served in &loaded.inputs {
         let tensor = &request.inputs[&served.info.name];
         let buffer = tensor.buffer.expect("validated");
@@ -64,10 +108,6 @@ pub fn bind<'a>(slot: &'a Slot, request: &Request, loaded: &Loaded) -> Result<Bo
             }
         }
     }
-    let mut bound = BoundOutputs {
-        slot,
-        replaced: Vec::new(),
-    };
     if slot.outputs.is_some() {
         for served in &loaded.outputs {
             let Some(tensor) = request.outputs.get(&served.info.name) else {
@@ -79,10 +119,10 @@ pub fn bind<'a>(slot: &'a Slot, request: &Request, loaded: &Loaded) -> Result<Bo
             slot.request
                 .set_output_tensor(served.index, &wrapped)
                 .map_err(deserialization_error)?;
-            bound.replaced.push(served.index);
+            replaced.push(served.index);
         }
     }
-    Ok(bound)
+    Ok(())
 }
 
 fn wrap(
@@ -104,19 +144,15 @@ fn serialization_error(e: OvError) -> Error {
 }
 
 /// Builds the response from a finished slot, outputs in name order.
-pub fn collect(
-    slot: &Slot,
-    request: &Request,
-    loaded: &Loaded,
-    bound: &BoundOutputs,
-) -> Result<Response> {
+pub fn collect(occupied: &Occupied, request: &Request, loaded: &Loaded) -> Result<Response> {
+    let slot = occupied.slot();
     let mut outputs = Vec::with_capacity(loaded.outputs.len());
     for served in &loaded.outputs {
         let info = &served.info;
         let name = CString::new(info.name.as_str())
             .map_err(|_| Error::with(StatusCode::INTERNAL_ERROR, "output name"))?;
         let preallocated = request.outputs.get(&info.name);
-        if let Some(tensor) = preallocated.filter(|_| bound.replaced.contains(&served.index)) {
+        if let Some(tensor) = preallocated.filter(|_| occupied.replaced.contains(&served.index)) {
             let buffer = tensor.buffer.expect("validated");
             outputs.push(ResponseOutput {
                 name,

@@ -36,6 +36,10 @@ pub struct Completion {
     pub user: *mut c_void,
 }
 
+// SAFETY: OVMS calls completion callbacks on its own threads; a host that sets one accepts that
+// its user pointer is used from another thread.
+unsafe impl Send for Completion {}
+
 pub struct Request {
     pub servable_name: String,
     pub servable_version: i64,

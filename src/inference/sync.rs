@@ -1,6 +1,6 @@
 //! Synchronous inference: validate, take a slot, bind, infer on the caller's thread, respond.
 
-use super::bind::{bind, collect};
+use super::bind::{Occupied, bind, collect};
 use super::request::Request;
 use super::response::Response;
 use super::validate::validate;
@@ -8,18 +8,19 @@ use crate::model::ServableManager;
 use crate::status::{Error, Result, StatusCode};
 use std::ffi::c_void;
 
-/// Runs `request` to completion. The slot is returned and its outputs restored on every path.
+/// Runs `request` to completion. The slot is restored and returned on every path (`Occupied`).
 pub fn infer(manager: &ServableManager, request: &Request) -> Result<Response> {
     let servable = manager.servable(&request.servable_name, request.servable_version)?;
     let loaded = servable.loaded();
     validate(request, &loaded.inputs, &loaded.outputs)?;
-    let guard = loaded.pool.acquire();
-    let slot = guard.slot();
-    let bound = bind(slot, request, loaded)?;
-    slot.request
+    let mut occupied = Occupied::new(loaded.pool.acquire());
+    bind(&mut occupied, request, loaded)?;
+    occupied
+        .slot()
+        .request
         .infer()
         .map_err(|e| Error::with(StatusCode::OV_INTERNAL_INFERENCE_ERROR, e.to_string()))?;
-    collect(slot, request, loaded, &bound)
+    collect(&occupied, request, loaded)
 }
 
 /// OVMS's sync call with a completion callback set: the callback runs on the caller's thread,

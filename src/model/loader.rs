@@ -8,6 +8,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// Async jobs a version queues per infer request when `queue_size` is not configured.
+const DEFAULT_QUEUE_PER_SLOT: usize = 16;
+
 /// File endings a model file can have, in the order OVMS prefers them.
 const MODEL_FILE_ENDINGS: &[&str] = &["xml", "onnx"];
 
@@ -250,16 +253,13 @@ fn load_version(
                 )
             })
             .ok();
-        slots.push(Slot {
-            request,
-            inputs,
-            outputs,
-        });
+        slots.push(Slot::new(request, inputs, outputs).map_err(|e| e.to_string())?);
     }
+    let max_queued = config.queue_size.unwrap_or(DEFAULT_QUEUE_PER_SLOT * nireq);
     Ok(Loaded {
         inputs: served(input_ports),
         outputs: served(output_ports),
-        pool: Pool::new(slots),
+        pool: Pool::new(slots, max_queued),
         compiled,
     })
 }

@@ -9,6 +9,7 @@ pub use metadata::{ServableMetadata, TensorMetadata};
 pub use version::{Loaded, ModelVersion, ServedTensor, VersionState};
 
 use crate::ov::Core;
+use crate::pool::QueuedJob;
 use crate::status::{Error, Result, StatusCode};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -78,6 +79,16 @@ impl ServableManager {
                 version: Arc::clone(found),
             }),
         }
+    }
+
+    /// Closes every version's queue and hands back the async jobs that were waiting in it.
+    pub fn close_pools(&self) -> Vec<Box<dyn QueuedJob>> {
+        self.models
+            .values()
+            .flat_map(|m| m.versions.values())
+            .filter_map(|v| v.loaded.as_ref().ok())
+            .flat_map(|loaded| loaded.pool.close())
+            .collect()
     }
 
     /// `OVMS_GetServableState`: unknown names and versions are `MODEL_NAME_MISSING`.

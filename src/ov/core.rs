@@ -327,6 +327,28 @@ impl Drop for CompiledModel {
     }
 }
 
+/// An `ov_callback_t`: a C function and its argument. Kept boxed, since OpenVINO keeps its address.
+pub struct Callback {
+    raw: sys::ov_callback_t,
+}
+
+unsafe impl Send for Callback {}
+unsafe impl Sync for Callback {}
+
+impl Callback {
+    pub fn new(
+        func: unsafe extern "C" fn(*mut std::ffi::c_void),
+        args: *mut std::ffi::c_void,
+    ) -> Box<Callback> {
+        Box::new(Callback {
+            raw: sys::ov_callback_t {
+                callback_func: Some(func),
+                args,
+            },
+        })
+    }
+}
+
 /// `ov_infer_request_t`. The pool guarantees one user at a time.
 pub struct InferRequest {
     ptr: *mut sys::ov_infer_request_t,
@@ -377,6 +399,31 @@ impl InferRequest {
         check(
             unsafe { sys::ov_infer_request_infer(self.ptr) },
             "inference",
+        )
+    }
+
+    /// Starts inference; OpenVINO calls the registered callback when it ends.
+    pub fn start_async(&self) -> OvResult<()> {
+        check(
+            unsafe { sys::ov_infer_request_start_async(self.ptr) },
+            "starting inference",
+        )
+    }
+
+    /// Waits for the request to end and returns how inference went. Never call it from inside
+    /// the request's own callback: OpenVINO holds the request there and this would not return.
+    pub fn wait(&self) -> OvResult<()> {
+        check(unsafe { sys::ov_infer_request_wait(self.ptr) }, "inference")
+    }
+
+    /// Registers `callback` for every completion of this request.
+    ///
+    /// # Safety
+    /// OpenVINO keeps the pointer: `callback` must stay at its address until the request is freed.
+    pub unsafe fn set_callback(&self, callback: &Callback) -> OvResult<()> {
+        check(
+            unsafe { sys::ov_infer_request_set_callback(self.ptr, &callback.raw) },
+            "ov_infer_request_set_callback",
         )
     }
 }

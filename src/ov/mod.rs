@@ -5,7 +5,7 @@ mod core;
 mod runtime;
 mod tensor;
 
-pub use self::core::{CompiledModel, Core, InferRequest, Model, PortInfo};
+pub use self::core::{Callback, CompiledModel, Core, InferRequest, Model, PortInfo};
 pub use runtime::{ensure_loaded, openvino_version};
 pub use tensor::Tensor;
 

@@ -3,6 +3,7 @@
 mod logging;
 
 use crate::config::{Config, ModelsSettings, ServerSettings};
+use crate::inference;
 use crate::model::{ServableManager, load_model};
 use crate::ov;
 use crate::status::{Error, Result, StatusCode};
@@ -109,7 +110,9 @@ impl Server {
         Ok(())
     }
 
-    /// Stops serving. In-flight requests hold their model versions until they finish.
+    /// Stops serving. Queued async requests get their failure callback, running ones finish;
+    /// this returns once every accepted async request has called back. Sync requests in flight
+    /// keep their model version alive until they end.
     pub fn stop(&self) {
         let _starting = self.starting.lock().unwrap_or_else(|e| e.into_inner());
         let manager = self
@@ -118,6 +121,12 @@ impl Server {
             .unwrap_or_else(|e| e.into_inner())
             .take();
         self.live.store(false, Ordering::Release);
+        if let Some(manager) = &manager {
+            for job in manager.close_pools() {
+                job.cancel();
+            }
+        }
+        inference::wait_for_callbacks();
         drop(manager);
         log::info!("server stopped");
     }
