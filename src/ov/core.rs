@@ -99,7 +99,12 @@ unsafe impl Send for Core {}
 unsafe impl Sync for Core {}
 
 impl Core {
+    /// Loads the runtime first if needed: every OpenVINO call panics without one.
     pub fn new() -> OvResult<Core> {
+        super::ensure_loaded().map_err(|message| OvError {
+            status: sys::ov_status_e::NOT_FOUND,
+            message,
+        })?;
         let mut ptr = std::ptr::null_mut();
         check(unsafe { sys::ov_core_create(&mut ptr) }, "ov_core_create")?;
         Ok(Core { ptr })

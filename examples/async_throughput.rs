@@ -1,0 +1,252 @@
+//! Async throughput on the dummy model: our `OVMS_InferenceAsync` against bare OpenVINO async
+//! with callbacks, same model and nireq, in one process, alternating. In both, the completion
+//! callback hands the finished request back to the main thread, which starts it again (bare
+//! OpenVINO cannot restart a request from inside its own callback).
+//! Also the round-trip latency of one async request at a time.
+//!
+//! `cargo run --release --example async_throughput [-- models/dummy/1/model.xml seconds]`
+
+use ovms_shared::capi::*;
+use ovms_shared::ov;
+use std::ffi::{CString, c_void};
+use std::path::Path;
+use std::ptr::null_mut;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::{Duration, Instant};
+
+fn ok(status: *mut OVMS_Status) {
+    assert!(status.is_null(), "C API call failed");
+}
+
+struct Server(*mut OVMS_Server);
+
+fn start(model: &Path, nireq: usize, dir: &Path) -> Server {
+    let config = dir.join(format!("config_{nireq}.json"));
+    let text = format!(
+        r#"{{"model_config_list":[{{"config":{{"name":"dummy","base_path":"{}","nireq":{nireq}}}}}]}}"#,
+        model.display()
+    );
+    std::fs::write(&config, text).unwrap();
+    unsafe {
+        let (mut server, mut settings, mut models) = (null_mut(), null_mut(), null_mut());
+        ok(OVMS_ServerNew(&mut server));
+        ok(OVMS_ServerSettingsNew(&mut settings));
+        ok(OVMS_ServerSettingsSetLogLevel(
+            settings,
+            LogLevelArg(OVMS_LogLevel::OVMS_LOG_ERROR as u32),
+        ));
+        ok(OVMS_ModelsSettingsNew(&mut models));
+        let path = CString::new(config.to_str().unwrap()).unwrap();
+        ok(OVMS_ModelsSettingsSetConfigPath(models, path.as_ptr()));
+        ok(OVMS_ServerStartFromConfigurationFile(
+            server, settings, models,
+        ));
+        OVMS_ServerSettingsDelete(settings);
+        OVMS_ModelsSettingsDelete(models);
+        Server(server)
+    }
+}
+
+/// Per request: its index and the channel back to the main thread.
+struct Back {
+    index: usize,
+    done: Sender<(usize, bool)>,
+}
+
+unsafe extern "C" fn on_ours(response: *mut OVMS_InferenceResponse, flag: u32, user: *mut c_void) {
+    unsafe {
+        OVMS_InferenceResponseDelete(response);
+        let back = &*(user as *const Back);
+        let _ = back.done.send((back.index, flag == 0));
+    }
+}
+
+/// Keeps `in_flight` requests going for `duration`; returns completions per second.
+fn ours(server: &Server, in_flight: usize, duration: Duration, input: &[f32]) -> f64 {
+    let (done, finished): (Sender<(usize, bool)>, Receiver<(usize, bool)>) = channel();
+    let backs: Vec<Box<Back>> = (0..in_flight)
+        .map(|index| {
+            Box::new(Back {
+                index,
+                done: done.clone(),
+            })
+        })
+        .collect();
+    let mut requests = vec![null_mut(); in_flight];
+    unsafe {
+        for (i, request) in requests.iter_mut().enumerate() {
+            ok(OVMS_InferenceRequestNew(
+                request,
+                server.0,
+                c"dummy".as_ptr(),
+                0,
+            ));
+            ok(OVMS_InferenceRequestAddInput(
+                *request,
+                c"b".as_ptr(),
+                DataTypeArg(2),
+                [1i64, 10].as_ptr(),
+                2,
+            ));
+            ok(OVMS_InferenceRequestInputSetData(
+                *request,
+                c"b".as_ptr(),
+                input.as_ptr().cast(),
+                40,
+                BufferTypeArg(0),
+                0,
+            ));
+            let user = &*backs[i] as *const Back as *mut c_void;
+            ok(OVMS_InferenceRequestSetCompletionCallback(
+                *request,
+                Some(on_ours),
+                user,
+            ));
+        }
+        for request in &requests {
+            ok(OVMS_InferenceAsync(server.0, *request));
+        }
+        let started = Instant::now();
+        let mut count = 0u64;
+        while started.elapsed() < duration {
+            let (index, success) = finished.recv().unwrap();
+            assert!(success);
+            count += 1;
+            ok(OVMS_InferenceAsync(server.0, requests[index]));
+        }
+        let rate = count as f64 / started.elapsed().as_secs_f64();
+        for _ in 0..in_flight {
+            finished.recv().unwrap();
+        }
+        for request in requests {
+            OVMS_InferenceRequestDelete(request);
+        }
+        // A callback may still be inside `send` after its message arrived: keep what it uses.
+        std::mem::forget(backs);
+        rate
+    }
+}
+
+unsafe extern "C" fn on_bare(args: *mut c_void) {
+    let back = unsafe { &*(args as *const Back) };
+    let _ = back.done.send((back.index, true));
+}
+
+fn bare(compiled: &ov::CompiledModel, in_flight: usize, duration: Duration, input: &[f32]) -> f64 {
+    let (done, finished) = channel();
+    let backs: Vec<Box<Back>> = (0..in_flight)
+        .map(|index| {
+            Box::new(Back {
+                index,
+                done: done.clone(),
+            })
+        })
+        .collect();
+    let callbacks: Vec<Box<ov::Callback>> = backs
+        .iter()
+        .map(|b| ov::Callback::new(on_bare, &**b as *const Back as *mut c_void))
+        .collect();
+    let requests: Vec<ov::InferRequest> = (0..in_flight)
+        .map(|_| compiled.create_infer_request().unwrap())
+        .collect();
+    let mut output = [0f32; 10];
+    let run = |request: &ov::InferRequest| {
+        let tensor = request.input_tensor(0).unwrap();
+        unsafe {
+            std::ptr::copy_nonoverlapping(input.as_ptr(), tensor.data().unwrap().cast::<f32>(), 10)
+        };
+        request.start_async().unwrap();
+    };
+    for (request, callback) in requests.iter().zip(&callbacks) {
+        unsafe { request.set_callback(callback).unwrap() };
+        run(request);
+    }
+    let started = Instant::now();
+    let mut count = 0u64;
+    let finish = |index: usize, output: &mut [f32; 10]| {
+        let request = &requests[index];
+        request.wait().unwrap();
+        let result = request.output_tensor(0).unwrap();
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                result.data().unwrap().cast::<f32>(),
+                output.as_mut_ptr(),
+                10,
+            )
+        };
+    };
+    while started.elapsed() < duration {
+        let (index, _) = finished.recv().unwrap();
+        finish(index, &mut output);
+        count += 1;
+        run(&requests[index]);
+    }
+    let rate = count as f64 / started.elapsed().as_secs_f64();
+    for _ in 0..in_flight {
+        let (index, _) = finished.recv().unwrap();
+        finish(index, &mut output);
+    }
+    assert_eq!(output[0], input[0] + 1.0);
+    drop(requests);
+    // As above: OpenVINO's callback may still be returning from `send`.
+    std::mem::forget(backs);
+    std::mem::forget(callbacks);
+    rate
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let model = Path::new(
+        args.get(1)
+            .map_or("models/dummy/1/model.xml", String::as_str),
+    )
+    .canonicalize()
+    .expect("model file");
+    let seconds: f64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1.0);
+    let duration = Duration::from_secs_f64(seconds);
+    let dir = std::env::temp_dir().join(format!("ovms_async_throughput_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input: Vec<f32> = (0..10).map(|i| i as f32).collect();
+    let core = ov::Core::new().unwrap();
+    let rounds = 3;
+    println!(
+        "async dummy inference, {rounds} alternating rounds of {seconds} s, medians (inferences/s)"
+    );
+    println!("nireq | ours (OVMS_InferenceAsync) | bare OpenVINO async | ratio");
+    for nireq in [1usize, 2, 4] {
+        let server = start(&model, nireq, &dir);
+        let compiled = core
+            .compile(&core.read_model(&model).unwrap(), "CPU", &[])
+            .unwrap();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            a.push(ours(&server, nireq, duration, &input));
+            b.push(bare(&compiled, nireq, duration, &input));
+        }
+        let (a, b) = (median(a), median(b));
+        println!("{nireq:5} | {a:26.0} | {b:19.0} | {:.3}", a / b);
+        if nireq == 1 {
+            let (mut ours_rt, mut bare_rt) = (Vec::new(), Vec::new());
+            for _ in 0..2000 {
+                let t = Instant::now();
+                ours(&server, 1, Duration::ZERO, &input);
+                ours_rt.push(t.elapsed().as_secs_f64() * 1e6);
+                let t = Instant::now();
+                bare(&compiled, 1, Duration::ZERO, &input);
+                bare_rt.push(t.elapsed().as_secs_f64() * 1e6);
+            }
+            println!(
+                "round trip of one async request incl. request setup (median µs): ours {:.1}, bare {:.1}",
+                median(ours_rt),
+                median(bare_rt)
+            );
+        }
+        unsafe { OVMS_ServerDelete(server.0) };
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
