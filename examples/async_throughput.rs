@@ -11,7 +11,7 @@ use ovms_shared::ov;
 use std::ffi::{CString, c_void};
 use std::path::Path;
 use std::ptr::null_mut;
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Sender, channel};
 use std::time::{Duration, Instant};
 
 fn ok(status: *mut OVMS_Status) {
@@ -63,7 +63,7 @@ unsafe extern "C" fn on_ours(response: *mut OVMS_InferenceResponse, flag: u32, u
 
 /// Keeps `in_flight` requests going for `duration`; returns completions per second.
 fn ours(server: &Server, in_flight: usize, duration: Duration, input: &[f32]) -> f64 {
-    let (done, finished): (Sender<(usize, bool)>, Receiver<(usize, bool)>) = channel();
+    let (done, finished) = channel::<(usize, bool)>();
     let backs: Vec<Box<Back>> = (0..in_flight)
         .map(|index| {
             Box::new(Back {
