@@ -129,3 +129,30 @@ pub fn openvino_version() -> String {
     unsafe { sys::ov_version_free(&mut version) };
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_offers_its_newest_libopenvino_c() {
+        let dir = std::env::temp_dir().join(format!("ovms_runtime_test_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert_eq!(library_in(&dir), None);
+        for name in ["libopenvino.so.2641", "libopenvino_c.so.2540", "libopenvino_c.so.2641"] {
+            std::fs::write(dir.join(name), b"").unwrap();
+        }
+        assert_eq!(library_in(&dir), Some(dir.join("libopenvino_c.so.2641")));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_search_lists_what_it_tried() {
+        let mut tried = Vec::new();
+        let found = candidates(&mut tried);
+        let places = format!("{tried:?} {found:?}");
+        for dir in STANDARD_DIRS {
+            assert!(places.contains(dir), "{dir} missing from {places}");
+        }
+    }
+}
