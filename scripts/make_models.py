@@ -78,10 +78,9 @@ def result(node, name):
 def add_const(name_in, shape, et, np_dtype, value, name_out, model_name):
     """Model: one input + constant -> one output (the common test pattern)."""
     p = param(name_in, shape, et)
-    # Constant with the static shape if the input is static, else a scalar
-    # (numpy broadcasting) so dynamic dims still work.
-    static = all(d >= 0 for d in shape)
-    cval = np.full(shape if static else (), value, dtype=np_dtype)
+    # A constant of all-1 dims, as OVMS's dummy has ([1,1] for [1,10]): it
+    # broadcasts, so a config may reshape the model (e.g. "(1,1:10)", "auto").
+    cval = np.full([1] * len(shape), value, dtype=np_dtype)
     s = named(ops.add(p, const(name_out + "/const", cval)), name_out)
     return ov.Model([result(s, name_out)], [p], model_name)
 

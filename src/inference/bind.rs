@@ -172,7 +172,12 @@ pub fn collect(occupied: &Occupied, request: &Request, loaded: &Loaded) -> Resul
             .request
             .output_tensor(served.index)
             .map_err(serialization_error)?;
-        let shape = result.shape().map_err(serialization_error)?;
+        // OpenVINO's C API cannot describe a rank-0 shape, so a scalar's comes from the port.
+        let shape = if info.dims.is_empty() {
+            Vec::new()
+        } else {
+            result.shape().map_err(serialization_error)?
+        };
         let byte_size = result.byte_size().map_err(serialization_error)?;
         let src = if byte_size > 0 {
             result.data().map_err(serialization_error)?

@@ -210,9 +210,13 @@ impl Model {
         for (_, dims) in shapes {
             let raw: Vec<sys::ov_dimension_t> = dims
                 .iter()
-                .map(|d| sys::ov_dimension_t {
-                    min: d.min,
-                    max: d.max,
+                // OpenVINO's C API writes a fully dynamic dimension as {-1, -1}.
+                .map(|d| match d.is_fully_dynamic() {
+                    true => sys::ov_dimension_t { min: -1, max: -1 },
+                    false => sys::ov_dimension_t {
+                        min: d.min,
+                        max: d.max,
+                    },
                 })
                 .collect();
             let mut partial: sys::ov_partial_shape_t = unsafe { std::mem::zeroed() };

@@ -34,12 +34,18 @@ fn check(status: sys::ov_status_e, what: &str) -> OvResult<()> {
     if status == sys::ov_status_e::OK {
         return Ok(());
     }
-    let detail = unsafe {
-        let msg = sys::ov_get_last_err_msg();
-        if msg.is_null() {
-            String::new()
-        } else {
-            CStr::from_ptr(msg).to_string_lossy().trim().to_string()
+    // OpenVINO only records a message when it caught an exception; for a rejected argument the
+    // last message belongs to an earlier call.
+    let detail = if status == sys::ov_status_e::INVALID_C_PARAM {
+        String::new()
+    } else {
+        unsafe {
+            let msg = sys::ov_get_last_err_msg();
+            if msg.is_null() {
+                String::new()
+            } else {
+                CStr::from_ptr(msg).to_string_lossy().trim().to_string()
+            }
         }
     };
     let message = if detail.is_empty() {

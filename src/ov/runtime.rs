@@ -139,7 +139,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("ovms_runtime_test_{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         assert_eq!(library_in(&dir), None);
-        for name in ["libopenvino.so.2641", "libopenvino_c.so.2540", "libopenvino_c.so.2641"] {
+        for name in [
+            "libopenvino.so.2641",
+            "libopenvino_c.so.2540",
+            "libopenvino_c.so.2641",
+        ] {
             std::fs::write(dir.join(name), b"").unwrap();
         }
         assert_eq!(library_in(&dir), Some(dir.join("libopenvino_c.so.2641")));
