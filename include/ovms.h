@@ -16,7 +16,7 @@
 #define OVMS_API_VERSION_MINOR 3
 
 // Tensor element types.
-typedef enum {
+typedef enum OVMS_DataType_enum {
   OVMS_DATATYPE_BF16 = 0,
   OVMS_DATATYPE_FP64 = 1,
   OVMS_DATATYPE_FP32 = 2,
@@ -45,7 +45,7 @@ typedef enum {
 
 // Where a buffer lives. Only `OVMS_BUFFERTYPE_CPU` is bound by this library; OpenCL and VA
 // buffers are C++ objects in OVMS and are refused with `INVALID_BUFFER_TYPE`.
-typedef enum {
+typedef enum OVMS_BufferType_enum {
   OVMS_BUFFERTYPE_CPU = 0,
   OVMS_BUFFERTYPE_CPU_PINNED = 1,
   OVMS_BUFFERTYPE_GPU = 2,
@@ -56,7 +56,7 @@ typedef enum {
 } OVMS_BufferType;
 
 // States of a servable version.
-typedef enum {
+typedef enum OVMS_ServableState_enum {
   OVMS_STATE_BEGIN = 0,
   OVMS_STATE_LOADING = 1,
   OVMS_STATE_AVAILABLE = 2,
@@ -65,7 +65,7 @@ typedef enum {
   OVMS_STATE_LOADING_FAILED = 5,
 } OVMS_ServableState;
 
-typedef enum {
+typedef enum OVMS_LogLevel_enum {
   OVMS_LOG_TRACE = 0,
   OVMS_LOG_DEBUG = 1,
   OVMS_LOG_INFO = 2,
@@ -73,24 +73,24 @@ typedef enum {
   OVMS_LOG_ERROR = 4,
 } OVMS_LogLevel;
 
-typedef struct OVMS_InferenceRequest OVMS_InferenceRequest;
+typedef struct OVMS_InferenceRequest_ OVMS_InferenceRequest;
 
-typedef struct OVMS_InferenceResponse OVMS_InferenceResponse;
+typedef struct OVMS_InferenceResponse_ OVMS_InferenceResponse;
 
 // Server metadata, a JSON object.
-typedef struct OVMS_Metadata OVMS_Metadata;
+typedef struct OVMS_Metadata_ OVMS_Metadata;
 
-typedef struct OVMS_ModelsSettings OVMS_ModelsSettings;
+typedef struct OVMS_ModelsSettings_ OVMS_ModelsSettings;
 
-typedef struct OVMS_ServableMetadata OVMS_ServableMetadata;
+typedef struct OVMS_ServableMetadata_ OVMS_ServableMetadata;
 
 // The server: a process-wide singleton.
-typedef struct OVMS_Server OVMS_Server;
+typedef struct OVMS_Server_ OVMS_Server;
 
-typedef struct OVMS_ServerSettings OVMS_ServerSettings;
+typedef struct OVMS_ServerSettings_ OVMS_ServerSettings;
 
 // An error: its OVMS status code and details text. Owned by the caller (`OVMS_StatusDelete`).
-typedef struct OVMS_Status OVMS_Status;
+typedef struct OVMS_Status_ OVMS_Status;
 
 // Completion callback: `flag` 0 with a response the callee owns, or 1 with NULL on failure.
 typedef void (*OVMS_InferenceRequestCompletionCallback_t)(OVMS_InferenceResponse *response, uint32_t flag, void *userstruct);
