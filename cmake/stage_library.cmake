@@ -1,0 +1,25 @@
+# cmake -DSOURCE=<built .so> -DDESTINATION=<staged .so> -P stage_library.cmake
+# Copies SOURCE to DESTINATION when they differ, through a temporary file and a rename, so a
+# process that has the old copy loaded keeps a consistent file.
+if(NOT SOURCE OR NOT DESTINATION)
+  message(FATAL_ERROR "stage_library.cmake: SOURCE and DESTINATION are required")
+endif()
+if(NOT EXISTS "${SOURCE}")
+  message(FATAL_ERROR "stage_library.cmake: ${SOURCE} does not exist (did cargo build fail?)")
+endif()
+if(EXISTS "${DESTINATION}")
+  execute_process(COMMAND "${CMAKE_COMMAND}" -E compare_files "${SOURCE}" "${DESTINATION}"
+                  RESULT_VARIABLE _differs OUTPUT_QUIET ERROR_QUIET)
+  if(_differs EQUAL 0)
+    return()
+  endif()
+endif()
+get_filename_component(_dir "${DESTINATION}" DIRECTORY)
+file(MAKE_DIRECTORY "${_dir}")
+set(_tmp "${DESTINATION}.tmp")
+execute_process(COMMAND "${CMAKE_COMMAND}" -E copy "${SOURCE}" "${_tmp}" RESULT_VARIABLE _copy_result)
+if(NOT _copy_result EQUAL 0)
+  message(FATAL_ERROR "stage_library.cmake: copying ${SOURCE} failed: ${_copy_result}")
+endif()
+file(RENAME "${_tmp}" "${DESTINATION}")
+message(STATUS "Staged ${SOURCE} -> ${DESTINATION}")
