@@ -194,6 +194,31 @@ fn bare(compiled: &ov::CompiledModel, in_flight: usize, duration: Duration, inpu
     rate
 }
 
+/// CPU time (user + system, all threads) and context switches of this process so far.
+fn usage() -> (f64, i64) {
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+    (
+        secs(u.ru_utime) + secs(u.ru_stime),
+        u.ru_nvcsw + u.ru_nivcsw,
+    )
+}
+
+/// Runs `f` (which returns inferences/s over `seconds`) and also returns CPU µs and context
+/// switches per inference: steadier than throughput when the machine is shared.
+fn measured(seconds: f64, f: impl FnOnce() -> f64) -> (f64, f64, f64) {
+    let (cpu0, cs0) = usage();
+    let rate = f();
+    let (cpu1, cs1) = usage();
+    let count = rate * seconds;
+    (
+        rate,
+        (cpu1 - cpu0) * 1e6 / count,
+        (cs1 - cs0) as f64 / count,
+    )
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -217,19 +242,36 @@ fn main() {
     println!(
         "async dummy inference, {rounds} alternating rounds of {seconds} s, medians (inferences/s)"
     );
-    println!("nireq | ours (OVMS_InferenceAsync) | bare OpenVINO async | ratio");
+    println!(
+        "nireq | ours (OVMS_InferenceAsync) | bare OpenVINO async | ratio | CPU µs/inference ours, bare | context switches/inference ours, bare"
+    );
     for nireq in [1usize, 2, 4] {
         let server = start(&model, nireq, &dir);
         let compiled = core
             .compile(&core.read_model(&model).unwrap(), "CPU", &[])
             .unwrap();
         let (mut a, mut b) = (Vec::new(), Vec::new());
+        let (mut a_cpu, mut b_cpu, mut a_cs, mut b_cs) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for _ in 0..rounds {
-            a.push(ours(&server, nireq, duration, &input));
-            b.push(bare(&compiled, nireq, duration, &input));
+            let (rate, cpu, cs) = measured(seconds, || ours(&server, nireq, duration, &input));
+            a.push(rate);
+            a_cpu.push(cpu);
+            a_cs.push(cs);
+            let (rate, cpu, cs) = measured(seconds, || bare(&compiled, nireq, duration, &input));
+            b.push(rate);
+            b_cpu.push(cpu);
+            b_cs.push(cs);
         }
         let (a, b) = (median(a), median(b));
-        println!("{nireq:5} | {a:26.0} | {b:19.0} | {:.3}", a / b);
+        println!(
+            "{nireq:5} | {a:26.0} | {b:19.0} | {:.3} | {:.1}, {:.1} | {:.2}, {:.2}",
+            a / b,
+            median(a_cpu),
+            median(b_cpu),
+            median(a_cs),
+            median(b_cs)
+        );
         if nireq == 1 {
             let (mut ours_rt, mut bare_rt) = (Vec::new(), Vec::new());
             for _ in 0..2000 {

@@ -140,7 +140,8 @@ impl Job {
                 (std::ptr::null_mut(), 1)
             }
         };
-        unsafe { (self.completion.callback)(response, flag, self.completion.user) };
+        let Completion { callback, user } = self.completion;
+        dispatcher::run_user_code(|| unsafe { callback(response, flag, user) });
     }
 }
 

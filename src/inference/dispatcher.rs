@@ -1,59 +1,151 @@
 //! The completion dispatcher: library threads that finish async requests off OpenVINO's
 //! callback thread and run the user callbacks.
 //!
-//! The pool grows when every thread is busy (a user callback may block, for example in a sync
-//! inference), so work handed over is never stuck behind a blocked callback.
+//! One thread usually suffices: it takes finished requests one after another, and a task
+//! pushed while it is busy costs no wake-up. Because a user callback may block (for example in
+//! a sync inference waiting for a slot), a watchdog starts another thread when queued work has
+//! waited a moment while every thread was inside user code.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::Duration;
 
 type Task = Box<dyn FnOnce() + Send>;
 
 /// Threads never exceed this; past it, tasks wait for a thread.
 const MAX_THREADS: usize = 256;
 
+/// How long queued work may wait on threads that are all in user code before another thread
+/// starts: long enough for an ordinary callback to return, short next to a blocked one.
+const STALL: Duration = Duration::from_millis(2);
+
 struct State {
     tasks: VecDeque<Task>,
     threads: usize,
+    /// Threads waiting for work.
     idle: usize,
+    /// Threads running a user callback.
+    in_user_code: usize,
+    watchdog_started: bool,
 }
 
 static STATE: Mutex<State> = Mutex::new(State {
     tasks: VecDeque::new(),
     threads: 0,
     idle: 0,
+    in_user_code: 0,
+    watchdog_started: false,
 });
 static WORK: Condvar = Condvar::new();
+/// Wakes the watchdog when work may be stalled.
+static STALLED: Condvar = Condvar::new();
+
+thread_local! {
+    static IS_DISPATCHER: Cell<bool> = const { Cell::new(false) };
+}
 
 fn lock() -> MutexGuard<'static, State> {
     STATE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Whether queued tasks have no thread that will take them without help.
+fn stalled(state: &State) -> bool {
+    !state.tasks.is_empty() && state.idle == 0 && state.in_user_code >= state.threads
+}
+
+fn start_thread(state: &mut State) {
+    if state.threads >= MAX_THREADS {
+        return;
+    }
+    state.threads += 1;
+    if let Err(e) = std::thread::Builder::new()
+        .name("ovms-completion".into())
+        .spawn(work)
+    {
+        state.threads -= 1;
+        log::error!(
+            "cannot start a completion thread ({e}); {} threads serve completions",
+            state.threads
+        );
+    }
+}
+
+/// Makes sure queued tasks will be taken: an idle thread is woken; a busy thread in library
+/// code takes them when done; if every thread is in user code the watchdog is alerted.
+fn ensure_taker(state: &mut State) {
+    if state.tasks.is_empty() {
+        return;
+    }
+    if state.threads == 0 {
+        start_thread(state);
+    } else if state.idle > 0 {
+        WORK.notify_one();
+    } else if stalled(state) {
+        if !state.watchdog_started {
+            state.watchdog_started = true;
+            if let Err(e) = std::thread::Builder::new()
+                .name("ovms-completion-watchdog".into())
+                .spawn(watchdog)
+            {
+                state.watchdog_started = false;
+                log::error!("cannot start the completion watchdog ({e})");
+                start_thread(state);
+            }
+        }
+        STALLED.notify_one();
+    }
+}
+
+/// Starts a thread when queued work stays stalled behind user callbacks for `STALL`.
+fn watchdog() {
+    let mut state = lock();
+    loop {
+        while !stalled(&state) {
+            state = STALLED.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+        state = STALLED
+            .wait_timeout(state, STALL)
+            .unwrap_or_else(|e| e.into_inner())
+            .0;
+        if stalled(&state) {
+            start_thread(&mut state);
+        }
+    }
 }
 
 /// Runs `task` on a dispatcher thread.
 pub fn spawn(task: impl FnOnce() + Send + 'static) {
     let mut state = lock();
     state.tasks.push_back(Box::new(task));
-    // Every waiting thread takes one task; a task beyond them gets a new thread, so no task
-    // waits behind a callback that blocks.
-    if state.tasks.len() > state.idle && state.threads < MAX_THREADS {
-        state.threads += 1;
-        if let Err(e) = std::thread::Builder::new()
-            .name("ovms-completion".into())
-            .spawn(work)
-        {
-            state.threads -= 1;
-            log::error!(
-                "cannot start a completion thread ({e}); {} threads serve completions",
-                state.threads
-            );
+    ensure_taker(&mut state);
+}
+
+/// Runs a user callback. On a dispatcher thread, queued work is first given a thread that is
+/// not inside user code, so a callback that blocks cannot hold up other completions.
+pub fn run_user_code(callback: impl FnOnce()) {
+    if !IS_DISPATCHER.with(Cell::get) {
+        callback();
+        return;
+    }
+    {
+        let mut state = lock();
+        state.in_user_code += 1;
+        ensure_taker(&mut state);
+    }
+    struct Leave;
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            lock().in_user_code -= 1;
         }
     }
-    drop(state);
-    WORK.notify_one();
+    let _leave = Leave;
+    callback();
 }
 
 fn work() {
+    IS_DISPATCHER.with(|d| d.set(true));
     loop {
         let mut state = lock();
         let task = loop {
