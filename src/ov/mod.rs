@@ -28,8 +28,9 @@ impl fmt::Display for OvError {
 
 pub type OvResult<T> = Result<T, OvError>;
 
-/// Turns an OpenVINO status into a result, picking up OpenVINO's last error text (thread-local
-/// in OpenVINO, so it belongs to this call).
+/// Turns an OpenVINO status into a result, with OpenVINO's last error text. That text is one
+/// process-wide string, so under concurrent failures it may describe another thread's error;
+/// the status and `what` are always this call's.
 fn check(status: sys::ov_status_e, what: &str) -> OvResult<()> {
     if status == sys::ov_status_e::OK {
         return Ok(());
@@ -40,11 +41,14 @@ fn check(status: sys::ov_status_e, what: &str) -> OvResult<()> {
         String::new()
     } else {
         unsafe {
+            // OpenVINO hands out a copy that the caller frees.
             let msg = sys::ov_get_last_err_msg();
             if msg.is_null() {
                 String::new()
             } else {
-                CStr::from_ptr(msg).to_string_lossy().trim().to_string()
+                let text = CStr::from_ptr(msg).to_string_lossy().trim().to_string();
+                sys::ov_free(msg);
+                text
             }
         }
     };

@@ -123,7 +123,8 @@ impl Server {
         self.live.store(false, Ordering::Release);
         if let Some(manager) = &manager {
             for job in manager.close_pools() {
-                job.cancel();
+                // On a library thread, like every callback, with no lock of ours held.
+                inference::run_detached(move || job.cancel());
             }
         }
         inference::wait_for_callbacks();
