@@ -8,6 +8,7 @@ scripts/setup.sh
 echo "== cargo fmt / clippy"
 cargo fmt --check
 cargo clippy --release --all-targets --quiet -- -D warnings
+cargo clippy --release --all-targets --quiet --features fault-injection --target-dir target/fault -- -D warnings
 
 echo "== cargo test"
 cargo test --release

@@ -16,8 +16,6 @@
  */
 #include "async_util.h"
 
-#include <math.h>
-
 /* ============================================================================================== */
 
 static void test_not_started_server_refuses(void) {
@@ -368,6 +366,86 @@ static void test_fail_odd_mixed(void) {
     au_counter_destroy(&done);
 }
 
+/* A fail_odd request on `x` (n floats) with y preallocated as [2, ydim] into `y` (if not NULL). */
+static OVMS_InferenceRequest *odd_request(float *x, int n, float *y, int ydim, odd_ctx *ctx) {
+    OVMS_InferenceRequest *request = NULL;
+    const int64_t xshape[1] = {n};
+    const int64_t yshape[2] = {2, ydim};
+    if (!au_expect_ok(OVMS_InferenceRequestNew(&request, server, "fail_odd", 0), "new", __FILE__, __LINE__))
+        return NULL;
+    bool ok = au_expect_ok(OVMS_InferenceRequestAddInput(request, "x", OVMS_DATATYPE_FP32, xshape, 1), "in", __FILE__,
+                           __LINE__) &&
+              au_expect_ok(OVMS_InferenceRequestInputSetData(request, "x", x, (size_t)n * sizeof(float),
+                                                             OVMS_BUFFERTYPE_CPU, 0),
+                           "data", __FILE__, __LINE__);
+    if (ok && y != NULL)
+        ok = au_expect_ok(OVMS_InferenceRequestAddOutput(request, "y", OVMS_DATATYPE_FP32, yshape, 2), "out", __FILE__,
+                          __LINE__) &&
+             au_expect_ok(OVMS_InferenceRequestOutputSetData(request, "y", y, (size_t)ydim * 2 * sizeof(float),
+                                                             OVMS_BUFFERTYPE_CPU, 0),
+                          "out data", __FILE__, __LINE__);
+    if (ok && ctx != NULL)
+        ok = au_expect_ok(OVMS_InferenceRequestSetCompletionCallback(request, odd_cb, ctx), "cb", __FILE__, __LINE__);
+    if (!ok) {
+        OVMS_InferenceRequestDelete(request);
+        return NULL;
+    }
+    return request;
+}
+
+/* Preallocated outputs on the run-time failing model: an inference that fails inside OpenVINO
+   (odd length) still gives the slot its own outputs back, so later requests never write into
+   that caller's buffer; an even length writes into its own buffer. */
+static void test_fail_odd_preallocated_output(void) {
+    const float sentinel = -555.0f;
+    float x5[5] = {1, 2, 3, 4, 5}, x4[4] = {10, 20, 30, 40}, x6[6] = {6, 5, 4, 3, 2, 1};
+    float y_odd[4], y_even[4];
+    au_fill(y_odd, 4, sentinel);
+    au_fill(y_even, 4, sentinel);
+    au_counter done;
+    au_counter_init(&done);
+    odd_ctx c_odd = {.n = 5, .x = x5, .done = &done}, c_even = {.n = 4, .x = x4, .done = &done};
+    atomic_init(&c_odd.calls, 0);
+    atomic_init(&c_even.calls, 0);
+    OVMS_InferenceRequest *r_odd = odd_request(x5, 5, y_odd, 2, &c_odd);
+    OVMS_InferenceRequest *r_even = odd_request(x4, 4, y_even, 2, &c_even);
+    REQUIRE(r_odd != NULL && r_even != NULL);
+    REQUIRE_OK(OVMS_InferenceAsync(server, r_odd));
+    AWAIT(&done, 1);
+    CHECK_EQ(atomic_load(&c_odd.flag), 1);
+    au_fill(y_odd, 4, sentinel); /* whatever the failed inference did, from now on: untouched */
+    REQUIRE_OK(OVMS_InferenceAsync(server, r_even));
+    AWAIT(&done, 2);
+    CHECK_EQ(atomic_load(&c_even.flag), 0);
+    CHECK(atomic_load(&c_even.values_ok));
+    for (int i = 0; i < 4; i++)
+        CHECK(y_even[i] == x4[i]); /* written into the caller's buffer */
+    au_fill(y_even, 4, sentinel);
+    /* Later requests without preallocated outputs, async and sync, leave both buffers alone. */
+    for (int rep = 0; rep < 3; rep++) {
+        odd_ctx c6 = {.n = 6, .x = x6, .done = &done};
+        atomic_init(&c6.calls, 0);
+        OVMS_InferenceRequest *r6 = odd_request(x6, 6, NULL, 0, &c6);
+        REQUIRE(r6 != NULL);
+        REQUIRE_OK(OVMS_InferenceAsync(server, r6));
+        AWAIT(&done, 3 + rep);
+        CHECK_EQ(atomic_load(&c6.flag), 0);
+        CHECK(atomic_load(&c6.values_ok));
+        OVMS_InferenceRequestDelete(r6);
+        OVMS_InferenceRequest *s6 = odd_request(x6, 6, NULL, 0, NULL);
+        OVMS_InferenceResponse *response = NULL;
+        CHECK_OK(OVMS_Inference(server, s6, &response));
+        OVMS_InferenceResponseDelete(response);
+        OVMS_InferenceRequestDelete(s6);
+    }
+    CHECK(au_all_equal(y_odd, 4, sentinel));
+    CHECK(au_all_equal(y_even, 4, sentinel));
+    CHECK_POOL_AT_REST(server, "fail_odd", 1);
+    OVMS_InferenceRequestDelete(r_odd);
+    OVMS_InferenceRequestDelete(r_even);
+    au_counter_destroy(&done);
+}
+
 /* ---- a user callback that runs a blocking OVMS_Inference on the same nireq-1 model ------------ */
 typedef struct {
     float in_async[AU_DUMMY_N];
@@ -464,10 +542,13 @@ static void chain_cb(OVMS_InferenceResponse *response, uint32_t flag, void *user
     au_counter_add(ctx->done, 1);
 }
 
+/* More chains than the nireq-1 model's queue (16) holds: callbacks block in OVMS_InferenceAsync
+   until there is room, which only the completions of other requests make. */
 static void test_callback_resubmits_request(void) {
-    const int links = (int)au_scaled(200, 20);
-    const int chains = 3;
-    chain_ctx ctxs[3];
+    enum { CHAINS = 40 };
+    const int links = (int)au_scaled(100, 5);
+    const int chains = CHAINS;
+    chain_ctx ctxs[CHAINS];
     au_counter done;
     au_counter_init(&done);
     int started = 0;
@@ -493,6 +574,69 @@ static void test_callback_resubmits_request(void) {
         OVMS_InferenceRequestDelete(ctxs[c].request);
     }
     CHECK_POOL_AT_REST(server, "dummy", 1);
+    au_counter_destroy(&done);
+}
+
+/* ---- a callback may free its request: the library does not touch it after the callback ------- */
+typedef struct {
+    OVMS_InferenceRequest *_Atomic request;
+    float input[AU_DUMMY_N];
+    float output[AU_DUMMY_N];
+    atomic_int calls;
+    atomic_int flag;
+    au_counter *done;
+} self_delete_ctx;
+
+static void self_delete_cb(OVMS_InferenceResponse *response, uint32_t flag, void *user) {
+    self_delete_ctx *ctx = (self_delete_ctx *)user;
+    atomic_fetch_add(&ctx->calls, 1);
+    atomic_store(&ctx->flag, (int)flag);
+    OVMS_InferenceRequest *request = atomic_exchange(&ctx->request, NULL);
+    OVMS_InferenceRequestDelete(request); /* before the response is even looked at */
+    if (flag == 0) {
+        const void *data = NULL;
+        CHECK_DUMMY_RESPONSE(response, ctx->input, &data);
+        CHECK(data == (const void *)ctx->output);
+    }
+    OVMS_InferenceResponseDelete(response);
+    au_counter_add(ctx->done, 1);
+}
+
+static void test_callback_deletes_its_request(void) {
+    const int n = (int)au_scaled(200, 30);
+    self_delete_ctx *ctxs = calloc((size_t)n, sizeof *ctxs);
+    REQUIRE(ctxs != NULL);
+    au_counter done;
+    au_counter_init(&done);
+    int accepted = 0;
+    for (int i = 0; i < n; i++) {
+        self_delete_ctx *c = &ctxs[i];
+        fill_input(c->input, (float)i);
+        atomic_init(&c->calls, 0);
+        atomic_init(&c->flag, -1);
+        c->done = &done;
+        OVMS_InferenceRequest *request = NULL;
+        CHECK_OK(au_dummy_request(server, "dummy", c->input, &request));
+        if (request == NULL)
+            continue;
+        CHECK_OK(au_dummy_prealloc(request, c->output));
+        CHECK_OK(OVMS_InferenceRequestSetCompletionCallback(request, self_delete_cb, c));
+        atomic_init(&c->request, request);
+        if (au_expect_ok(OVMS_InferenceAsync(server, request), "async", __FILE__, __LINE__))
+            accepted++;
+        else
+            OVMS_InferenceRequestDelete(atomic_exchange(&c->request, NULL));
+    }
+    CHECK_EQ(accepted, n);
+    AWAIT(&done, accepted);
+    int good = 0;
+    for (int i = 0; i < n; i++) {
+        good += atomic_load(&ctxs[i].calls) == 1 && atomic_load(&ctxs[i].flag) == 0;
+        CHECK(atomic_load(&ctxs[i].request) == NULL);
+    }
+    CHECK_EQ(good, n);
+    CHECK_POOL_AT_REST(server, "dummy", 1);
+    free(ctxs);
     au_counter_destroy(&done);
 }
 
@@ -640,12 +784,19 @@ static void test_slow_callbacks(void) {
 
 /* ---- OVMS_ServerDelete with ~1,000 requests queued and running --------------------------------- */
 static au_counter delete_calls;
-static atomic_int delete_flag0 = 0, delete_flag1 = 0, delete_bad = 0;
+static atomic_int delete_flag0 = 0, delete_flag1 = 0, delete_bad = 0, delete_on_caller = 0;
 static int delete_rows = 0;
 static float *delete_input = NULL;
 
 static void delete_cb(OVMS_InferenceResponse *response, uint32_t flag, void *user) {
-    (void)user;
+    /* Each callback frees its own request, also the cancelled ones (flag 1). */
+    OVMS_InferenceRequest **slot = (OVMS_InferenceRequest **)user;
+    /* On a library thread, not inside the OVMS_ServerDelete caller (README: "Callbacks run on
+       library threads ... with no library lock held"). */
+    if (pthread_equal(pthread_self(), au_main_thread))
+        atomic_fetch_add(&delete_on_caller, 1);
+    OVMS_InferenceRequestDelete(*slot);
+    *slot = NULL;
     if (flag == 0) {
         bool ok = false;
         uint32_t count = 0;
@@ -696,8 +847,24 @@ static void test_delete_waits_for_all_callbacks_then_restart(void) {
         CHECK_OK(OVMS_InferenceRequestAddInput(requests[i], "b", OVMS_DATATYPE_FP32, shape, 2));
         CHECK_OK(OVMS_InferenceRequestInputSetData(requests[i], "b", delete_input,
                                                    (size_t)delete_rows * 10 * sizeof(float), OVMS_BUFFERTYPE_CPU, 0));
-        CHECK_OK(OVMS_InferenceRequestSetCompletionCallback(requests[i], delete_cb, NULL));
+        CHECK_OK(OVMS_InferenceRequestSetCompletionCallback(requests[i], delete_cb, &requests[i]));
     }
+    /* A response the test keeps across Delete and the restart: it is ours, not the server's. */
+    float kept_input[AU_DUMMY_N];
+    fill_input(kept_input, 77.0f);
+    au_counter kept_done;
+    au_counter_init(&kept_done);
+    dummy_ctx kept_ctx;
+    dummy_ctx_init(&kept_ctx, kept_input, &kept_done);
+    kept_ctx.keep = true;
+    OVMS_InferenceRequest *kept_request = NULL;
+    REQUIRE_OK(au_dummy_request(server, "dummy", kept_input, &kept_request));
+    REQUIRE_OK(OVMS_InferenceRequestSetCompletionCallback(kept_request, dummy_cb, &kept_ctx));
+    REQUIRE_OK(OVMS_InferenceAsync(server, kept_request));
+    AWAIT(&kept_done, 1);
+    OVMS_InferenceRequestDelete(kept_request);
+    OVMS_InferenceResponse *kept_response = atomic_load(&kept_ctx.kept);
+    CHECK(kept_response != NULL);
     int accepted = 0;
     for (int i = 0; i < total; i++)
         if (au_expect_ok(OVMS_InferenceAsync(server, requests[i]), "async dummy_dyn", __FILE__, __LINE__))
@@ -720,9 +887,16 @@ static void test_delete_waits_for_all_callbacks_then_restart(void) {
     CHECK_EQ(atomic_load(&delete_flag0) + atomic_load(&delete_flag1), accepted);
     CHECK(atomic_load(&delete_flag1) > 0); /* the queued ones were cancelled with flag 1 */
     CHECK_EQ(atomic_load(&delete_bad), 0);
-    for (int i = 0; i < total; i++)
+    au_log("callbacks run on the thread that called OVMS_ServerDelete: %d", atomic_load(&delete_on_caller));
+    int left = 0;
+    for (int i = 0; i < total; i++) {
+        left += requests[i] != NULL; /* every callback freed its request */
         OVMS_InferenceRequestDelete(requests[i]);
+    }
+    CHECK_EQ(left, 0);
     free(requests);
+    if (kept_response != NULL) /* still readable after the server stopped */
+        CHECK_DUMMY_RESPONSE(kept_response, kept_input, NULL);
 
     /* Not started anymore: refused. */
     float input[AU_DUMMY_N];
@@ -741,16 +915,30 @@ static void test_delete_waits_for_all_callbacks_then_restart(void) {
     CHECK(sync_dummy("dummy", input) != NULL);
     CHECK_POOL_AT_REST(server, "dummy", 1);
     CHECK_POOL_AT_REST(server, "dummy_dyn", 1);
+    if (kept_response != NULL) { /* and after the restart */
+        CHECK_DUMMY_RESPONSE(kept_response, kept_input, NULL);
+        OVMS_InferenceResponseDelete(kept_response);
+    }
+    au_counter_destroy(&kept_done);
     free(delete_input);
     delete_input = NULL;
     CHECK_EQ(au_counter_get(&delete_calls), at_return);
     au_counter_destroy(&delete_calls);
 }
 
+/* The callbacks of the requests that OVMS_ServerDelete cancelled (above) ran on library threads,
+   like every callback (README: "Callbacks run on library threads ... with no library lock
+   held"), not synchronously inside OVMS_ServerDelete on the caller's thread. */
+static void test_cancelled_callbacks_run_on_library_threads(void) {
+    CHECK(atomic_load(&delete_flag1) > 0); /* there were cancelled requests */
+    CHECK_EQ(atomic_load(&delete_on_caller), 0);
+}
+
 int main(void) {
     au_start_watchdog();
     setvbuf(stdout, NULL, _IOLBF, 0);
     printf("test_async_basic (scale: %s)\n", au_small() ? "small" : "full");
+    au_main_thread = pthread_self();
     if (!au_expect_ok(OVMS_ServerNew(&server), "OVMS_ServerNew", __FILE__, __LINE__))
         return au_summary();
 
@@ -767,11 +955,14 @@ int main(void) {
     RUN_TEST(test_unknown_servable_is_refused, 60);
     RUN_TEST(test_preallocated_output_and_restore, 60);
     RUN_TEST(test_fail_odd_mixed, 120);
+    RUN_TEST(test_fail_odd_preallocated_output, 60);
     RUN_TEST(test_callback_runs_sync_inference_same_model, 120);
     RUN_TEST(test_callback_resubmits_request, 120);
+    RUN_TEST(test_callback_deletes_its_request, 60);
     RUN_TEST(test_blocked_callbacks_do_not_block_others, 180);
     RUN_TEST(test_slow_callbacks, 120);
     RUN_TEST(test_delete_waits_for_all_callbacks_then_restart, 240);
+    RUN_TEST(test_cancelled_callbacks_run_on_library_threads, 10);
 
     atomic_store(&au_current_test, "(final shutdown)");
     atomic_store(&au_deadline, au_now() + (au_small() ? 600 : 120));

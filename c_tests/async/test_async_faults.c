@@ -369,11 +369,13 @@ static void stress_cb(OVMS_InferenceResponse *response, uint32_t flag, void *use
     /* The slot was restored before this callback: from now on nothing may write the buffer. */
     if (e->has_output)
         au_fill(e->output, AU_DUMMY_N, SENTINEL);
+    /* Counted before the entry goes back: a thread that sees all its entries back has all its
+       callbacks counted. */
+    au_counter_add(&stress_callbacks, 1);
     pthread_mutex_lock(&t->lock);
     t->free_list[t->free_count++] = (int)(e - t->entries);
     pthread_cond_signal(&t->freed);
     pthread_mutex_unlock(&t->lock);
-    au_counter_add(&stress_callbacks, 1);
 }
 
 /* Waits (bounded) until at least `want` entries are free; false on a stall. */
@@ -617,7 +619,7 @@ static void stress_free(void) {
 
 /* ---- OVMS_ServerDelete racing submitters, faults on ---------------------------------------------- */
 static atomic_bool delete_returned = false;
-static atomic_long race_callbacks = 0, race_late = 0, race_doubles = 0;
+static atomic_long race_callbacks = 0, race_late = 0, race_doubles = 0, race_on_caller = 0;
 
 typedef struct {
     atomic_int calls;
@@ -631,6 +633,8 @@ static void race_cb(OVMS_InferenceResponse *response, uint32_t flag, void *user)
     race_entry *e = (race_entry *)user;
     if (atomic_load(&delete_returned))
         atomic_fetch_add(&race_late, 1);
+    if (pthread_equal(pthread_self(), au_main_thread)) /* the OVMS_ServerDelete caller */
+        atomic_fetch_add(&race_on_caller, 1);
     if (atomic_fetch_add(&e->calls, 1) > 0)
         atomic_fetch_add(&race_doubles, 1);
     if (flag == 0)
@@ -713,6 +717,7 @@ static void test_delete_races_submitters_under_faults(void) {
     CHECK_EQ(atomic_load(&race_callbacks), accepted); /* every accepted one called back ... */
     CHECK_EQ(at_return, accepted);                    /* ... before Delete returned */
     CHECK_EQ(atomic_load(&race_doubles), 0);
+    au_log("callbacks run on the thread that called OVMS_ServerDelete: %ld", atomic_load(&race_on_caller));
     CHECK(refused > 0); /* the race happened: some were refused because the server stopped */
     long wrong = 0;
     for (int i = 0; i < nthreads * per_thread; i++) {
@@ -737,10 +742,19 @@ static void test_delete_races_submitters_under_faults(void) {
     CHECK_POOL_AT_REST(server, "dummy2", 2);
 }
 
+/* The callbacks during that Delete (including the cancelled queued ones) ran on library
+   threads, not inside OVMS_ServerDelete on the caller's thread (README: "Callbacks run on library
+   threads ... with no library lock held"). */
+static void test_delete_callbacks_run_on_library_threads(void) {
+    CHECK(atomic_load(&race_callbacks) > 0);
+    CHECK_EQ(atomic_load(&race_on_caller), 0);
+}
+
 int main(void) {
     au_start_watchdog();
     setvbuf(stdout, NULL, _IOLBF, 0);
     printf("test_async_faults (scale: %s)\n", au_small() ? "small" : "full");
+    au_main_thread = pthread_self();
     if (!au_expect_ok(OVMS_ServerNew(&server), "OVMS_ServerNew", __FILE__, __LINE__))
         return au_summary();
     atomic_store(&au_deadline, au_now() + (au_small() ? 600 : 120));
@@ -758,6 +772,7 @@ int main(void) {
     RUN_TEST(test_queued_bind_fault, 120);
     RUN_TEST(test_stress_all_faults, 300);
     RUN_TEST(test_delete_races_submitters_under_faults, 240);
+    RUN_TEST(test_delete_callbacks_run_on_library_threads, 10);
 
     atomic_store(&au_current_test, "(final shutdown)");
     atomic_store(&au_deadline, au_now() + (au_small() ? 600 : 120));
