@@ -17,6 +17,12 @@ type Task = Box<dyn FnOnce() + Send>;
 /// Threads never exceed this; past it, tasks wait for a thread.
 const MAX_THREADS: usize = 256;
 
+/// The longest a stall waits for its next extra thread.
+const MAX_PATIENCE: Duration = Duration::from_millis(500);
+
+/// How long an idle thread beyond the first stays before it exits.
+const IDLE_EXIT: Duration = Duration::from_secs(2);
+
 /// How long queued work may wait on threads that are all in user code before another thread
 /// starts: long enough for an ordinary callback to return, short next to a blocked one.
 const STALL: Duration = Duration::from_millis(2);
@@ -105,12 +111,20 @@ fn watchdog() {
         while !stalled(&state) {
             state = STALLED.wait(state).unwrap_or_else(|e| e.into_inner());
         }
-        state = STALLED
-            .wait_timeout(state, STALL)
-            .unwrap_or_else(|e| e.into_inner())
-            .0;
-        if stalled(&state) {
+        // While the stall lasts, each new thread waits twice as long as the one before: one
+        // more thread frees work held up by a blocked callback, and callbacks that all wait for
+        // one lock (a language runtime's, say) do not make the pool balloon.
+        let mut patience = STALL;
+        loop {
+            state = STALLED
+                .wait_timeout(state, patience)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+            if !stalled(&state) {
+                break;
+            }
             start_thread(&mut state);
+            patience = (patience * 2).min(MAX_PATIENCE);
         }
     }
 }
@@ -153,8 +167,16 @@ fn work() {
                 break task;
             }
             state.idle += 1;
-            state = WORK.wait(state).unwrap_or_else(|e| e.into_inner());
+            let (woken, wait) = WORK
+                .wait_timeout(state, IDLE_EXIT)
+                .unwrap_or_else(|e| e.into_inner());
+            state = woken;
             state.idle -= 1;
+            // Threads added for a stall go away once they are not needed; one always stays.
+            if wait.timed_out() && state.tasks.is_empty() && state.threads > 1 {
+                state.threads -= 1;
+                return;
+            }
         };
         drop(state);
         if catch_unwind(AssertUnwindSafe(task)).is_err() {
