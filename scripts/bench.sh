@@ -1,0 +1,392 @@
+#!/usr/bin/env bash
+# Benchmarks libovms_shared against bare OpenVINO and OpenVINO's benchmark_app, and writes
+# BENCHMARKS.md (with bench/throughput_vs_threads.png).
+#
+#   scripts/bench.sh            full run, about 12 minutes: BENCHMARKS.md + PNG
+#   scripts/bench.sh --quick    under 3 minutes (dummy + MobileNet only): target/bench/quick/BENCHMARKS.md
+#
+# Each experiment runs its sides in turn, in fresh processes, for several rounds (ours, bare,
+# [benchmark_app], ours, bare, ...) and the report compares medians. The hosts are
+# bench/capi_benchmark.c (OVMS's capi_benchmark in C on our ovms.h) and bench/bare_openvino.c
+# (the same model, device, hint and nireq through OpenVINO's C API, no serving layer); both
+# are built here with gcc -O2 (bench/Makefile). Conv nets come from scripts/make_bench_models.py
+# (random weights, generated on demand into target/bench_models/, never committed).
+#
+# The last line printed is
+#   bench: sync_overhead_us=<ours-bare p50, dummy, 1 thread> async_ratio=<ours/bare async, dummy, nireq 4>
+#          convnet_ratio=<ours/benchmark_app, MobileNet, THROUGHPUT, nireq 4> rss_growth_kib=<over 1M sync requests>
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+
+QUICK=0
+for arg in "$@"; do
+    case $arg in
+    --quick) QUICK=1 ;;
+    -h | --help)
+        sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+        exit 0
+        ;;
+    *)
+        echo "bench.sh: unknown argument $arg (use --quick or --help)" >&2
+        exit 64
+        ;;
+    esac
+done
+
+START=$(date +%s)
+say() { echo "[bench $(($(date +%s) - START))s] $*"; }
+
+PY=$ROOT/.venv/bin/python
+BENCHMARK_APP=$ROOT/.venv/bin/benchmark_app
+if [[ ! -x $PY ]] || ! "$PY" -c 'import openvino, numpy' 2>/dev/null; then
+    say "no .venv with openvino: running scripts/setup.sh"
+    scripts/setup.sh
+fi
+
+if ((QUICK)); then RUN=$ROOT/target/bench/quick; else RUN=$ROOT/target/bench/full; fi
+rm -rf "$RUN"
+mkdir -p "$RUN/raw" "$RUN/cfg"
+RESULTS=$RUN/results.txt DESC=$RUN/desc.txt CMDS=$RUN/commands.txt ENVF=$RUN/env.txt
+: >"$RESULTS"
+: >"$DESC"
+: >"$CMDS"
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ------------------------------------------------------------------ build
+say "building libovms_shared.so (cargo build --release) and the C hosts (bench/Makefile)"
+cargo build --release --quiet
+make -s -C bench OUT="$ROOT/target/bench" all
+CAPI=$ROOT/target/bench/capi_benchmark
+BARE=$ROOT/target/bench/bare_openvino
+
+MODELS=(mobilenet)
+((QUICK)) || MODELS+=(resnet50)
+say "models: ${MODELS[*]} (scripts/make_bench_models.py)"
+"$PY" scripts/make_bench_models.py "${MODELS[@]}" | sed 's/^/    /'
+DUMMY_DIR=$ROOT/models/dummy
+MOBILENET_DIR=$ROOT/target/bench_models/mobilenet
+RESNET_DIR=$ROOT/target/bench_models/resnet50
+
+if ((!QUICK)) && ! "$PY" -c 'import matplotlib' 2>/dev/null; then
+    say "installing matplotlib into .venv for the plot"
+    "$ROOT/.venv/bin/pip" install -q --disable-pip-version-check matplotlib >/dev/null 2>&1 ||
+        say "matplotlib could not be installed: the report draws a plain PNG itself"
+fi
+
+# ------------------------------------------------------------------ environment
+{
+    echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "root=$ROOT"
+    echo "cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1), $(lscpu | sed -n 's/^Flags:.*\(avx512f\).*/AVX-512/p;' | head -1)$(grep -q amx_bf16 /proc/cpuinfo && echo ', AMX-BF16')"
+    echo "cores=$(nproc)"
+    echo "mem=$(free -h | awk '/^Mem:/{print $2}')"
+    echo "os=$(. /etc/os-release && echo "$PRETTY_NAME")"
+    echo "kernel=$(uname -r)"
+    echo "openvino=$("$PY" -c 'import openvino; print(openvino.__version__)') (PyPI wheel; libopenvino_c.so from .venv)"
+    echo "gcc=$(gcc --version | head -1) -O2"
+    echo "rustc=$(rustc --version)"
+    dirty=$(git status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null | wc -l)
+    echo "library=$(git rev-parse --short HEAD 2>/dev/null || echo '?')$( ((dirty)) && echo " + uncommitted changes in $dirty file(s) of src/")"
+    echo "load=$LOAD_BEFORE"
+} >"$ENVF"
+
+# ------------------------------------------------------------------ helpers
+rel() { local s="$*"; echo "${s//$ROOT\//}"; }
+
+# config NAME MODEL_DIR SERVABLE NIREQ HINT: an OVMS config.json with one model.
+config() {
+    local file=$RUN/cfg/$1.json
+    printf '{"model_config_list":[{"config":{"name":"%s","base_path":"%s","nireq":%s,"plugin_config":{"PERFORMANCE_HINT":"%s","PERFORMANCE_HINT_NUM_REQUESTS":"%s"}}}]}\n' \
+        "$3" "$2" "$4" "$5" "$4" >"$file"
+    echo "$file"
+}
+
+# describe EXP TITLE key=value...: one line of desc.txt.
+describe() {
+    local exp=$1 title=$2
+    shift 2
+    echo "exp=$exp $* title=\"$title\"" >>"$DESC"
+}
+
+# Other processes on the machine (a build, a test run) distort the numbers. Before each run
+# wait (up to QUIET_MAX s) until the machine is idle; after it, compare the machine's busy
+# time (/proc/stat) with the CPU time of the run itself (bash `times`): if others used more
+# than FOREIGN_MAX % of the machine during the run, run that round again (up to ATTEMPTS).
+CLK=$(getconf CLK_TCK)
+NCPU=$(nproc)
+FOREIGN_MAX=10
+read_stat() {
+    local _cpu u n s i w q sq st
+    read -r _cpu u n s i w q sq st _ </proc/stat
+    BUSY=$((u + n + s + q + sq + st))
+    TOTAL=$((BUSY + i + w))
+}
+child_cpu_ms() { # CPU time of all finished children of this shell, in ms, into CHILD_MS
+    times >"$RUN/.times"
+    CHILD_MS=$(awk 'NR==2 { s = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]); s += a[1] * 60 + a[2] } printf "%d", s * 1000 }' "$RUN/.times")
+}
+WAITED=0
+wait_quiet() {
+    local b0 t0 pct tries=0
+    while :; do
+        read_stat
+        b0=$BUSY t0=$TOTAL
+        sleep 0.2
+        read_stat
+        pct=$((100 * (BUSY - b0) / (TOTAL - t0 > 0 ? TOTAL - t0 : 1)))
+        ((pct < 15)) && return 0
+        if ((tries == 0)); then say "  machine busy ($pct% of $NCPU CPUs used by other processes): waiting up to ${QUIET_MAX}s"; fi
+        if ((tries >= QUIET_MAX)); then
+            say "  still busy ($pct%): running anyway"
+            return 0
+        fi
+        sleep 0.8
+        tries=$((tries + 1))
+        WAITED=$((WAITED + 1))
+    done
+}
+
+FAILED=0 RETRIED=0
+# run_one EXP ROUND SIDE CMD...: runs one process, appends its result line.
+run_one() {
+    local exp=$1 round=$2 side=$3
+    shift 3
+    local log=$RUN/raw/$exp.$side.r$round.log line attempt foreign b0 t0 c0 w0 wall_ms
+    if ! grep -q "^exp=$exp side=$side " "$CMDS"; then
+        echo "exp=$exp side=$side cmd=\"$(rel "$@")\"" >>"$CMDS"
+    fi
+    for ((attempt = 1; attempt <= ATTEMPTS; attempt++)); do
+        wait_quiet
+        read_stat
+        b0=$BUSY
+        child_cpu_ms
+        c0=$CHILD_MS
+        w0=$(date +%s%N)
+        if ! "$@" >"$log" 2>&1; then
+            FAILED=$((FAILED + 1))
+            say "FAILED ($exp $side round $round): $(rel "$@")"
+            tail -3 "$log" | sed 's/^/    /'
+            return 0
+        fi
+        wall_ms=$((($(date +%s%N) - w0) / 1000000))
+        child_cpu_ms
+        read_stat
+        foreign=$(awk -v b=$((BUSY - b0)) -v clk="$CLK" -v c=$((CHILD_MS - c0)) -v w="$wall_ms" -v n="$NCPU" \
+            'BEGIN { f = (b * 1000 / clk - c) / (w * n) * 100; if (f < 0) f = 0; printf "%.1f", f }')
+        if awk -v f="$foreign" -v m="$FOREIGN_MAX" 'BEGIN { exit !(f <= m) }' || ((attempt == ATTEMPTS)); then
+            break
+        fi
+        RETRIED=$((RETRIED + 1))
+        say "  $exp $side round $round: other processes used $foreign% of the machine: again"
+    done
+    if [[ $side == benchmark_app ]]; then
+        local fps med avg count
+        fps=$(sed -n 's/.*Throughput: *\([0-9.]*\) FPS.*/\1/p' "$log" | tail -1)
+        med=$(sed -n 's/.*Median: *\([0-9.]*\) ms.*/\1/p' "$log" | tail -1)
+        avg=$(sed -n 's/.*Average: *\([0-9.]*\) ms.*/\1/p' "$log" | tail -1)
+        count=$(sed -n 's/.*Count: *\([0-9]*\) iterations.*/\1/p' "$log" | tail -1)
+        line="side=benchmark_app fps=${fps:-nan} p50_us=$(awk -v m="${med:-nan}" 'BEGIN{print m*1000}') avg_ms=${avg:-nan} completed=${count:-0}"
+    else
+        line=$(grep -m1 '^RESULT ' "$log" | cut -d' ' -f2-)
+        [[ -n $line ]] || line="side=$side fps=nan"
+    fi
+    echo "exp=$exp round=$round $line foreign_cpu_pct=$foreign attempts=$attempt" >>"$RESULTS"
+}
+
+# rounds EXP N BUILDER: for each round r, BUILDER r sets the arrays OURS, BARE_CMD and APP
+# (empty = that side does not run); the sides then run in turn.
+rounds() {
+    local exp=$1 n=$2 builder=$3 r
+    for ((r = 1; r <= n; r++)); do
+        OURS=() BARE_CMD=() APP=()
+        "$builder" "$r"
+        ((${#OURS[@]})) && run_one "$exp" "$r" ours "${OURS[@]}"
+        ((${#BARE_CMD[@]})) && run_one "$exp" "$r" bare "${BARE_CMD[@]}"
+        ((${#APP[@]})) && run_one "$exp" "$r" benchmark_app "${APP[@]}"
+    done
+    return 0
+}
+
+# niter_for SECONDS MIN CMD...: runs CMD (a short bare run) and scales its FPS to SECONDS.
+niter_for() {
+    local secs=$1 min=$2 fps
+    shift 2
+    wait_quiet
+    fps=$("$@" 2>/dev/null | sed -n 's/^RESULT .* fps=\([0-9.]*\) .*/\1/p')
+    awk -v f="${fps:-0}" -v s="$secs" -v m="$min" 'BEGIN{n=int(f*s); if(n<m)n=m; print n}'
+}
+
+summary() {
+    # prints "<ours median> / <bare median> [/ <benchmark_app median>]" of a key for progress lines
+    "$PY" - "$RESULTS" "$1" "$2" <<'EOF'
+import shlex, statistics, sys
+path, exp, key = sys.argv[1:]
+by = {}
+for line in open(path):
+    kv = dict(t.split("=", 1) for t in shlex.split(line) if "=" in t)
+    if kv.get("exp") == exp and kv.get(key) not in (None, "nan"):
+        by.setdefault(kv["side"], []).append(float(kv[key]))
+print(", ".join(f"{s} {statistics.median(v):.4g}" for s, v in by.items()))
+EOF
+}
+
+if ((QUICK)); then
+    R_SYNC=3 R_ASYNC=3 R_CONV=5 SECS_CONV=2 NITER_SYNC=100000 ATTEMPTS=2 QUIET_MAX=10
+else
+    R_SYNC=5 R_ASYNC=5 R_CONV=7 SECS_CONV=4 NITER_SYNC=200000 ATTEMPTS=3 QUIET_MAX=60
+fi
+
+# ------------------------------------------------------------------ 1. sync overhead, dummy, 1 thread
+CFG_DUMMY_LAT1=$(config dummy_latency_nireq1 "$DUMMY_DIR" dummy 1 LATENCY)
+describe sync_overhead "dummy, sync, 1 thread, LATENCY, nireq 1" kind=pair model=dummy api=sync hint=LATENCY nireq=1 threads=1
+b_sync_overhead() {
+    OURS=("$CAPI" --config_path "$CFG_DUMMY_LAT1" --servable_name dummy --niter $NITER_SYNC --warmup 10000 --seed "$1")
+    BARE_CMD=("$BARE" --model "$DUMMY_DIR/1/model.xml" --hint LATENCY --hint_num_requests 1 --nireq 1 --niter $NITER_SYNC --warmup 10000 --seed "$1")
+}
+say "sync overhead: dummy, 1 thread, $R_SYNC rounds of $NITER_SYNC"
+rounds sync_overhead $R_SYNC b_sync_overhead
+say "  p50 us: $(summary sync_overhead p50_us)"
+
+# ------------------------------------------------------------------ 2. async, dummy
+ASYNC_NIREQS=(4)
+((QUICK)) || ASYNC_NIREQS=(1 2 4)
+for n in "${ASYNC_NIREQS[@]}"; do
+    cfg=$(config dummy_throughput_nireq$n "$DUMMY_DIR" dummy "$n" THROUGHPUT)
+    bare_async=("$BARE" --model "$DUMMY_DIR/1/model.xml" --hint THROUGHPUT --hint_num_requests "$n" --nireq "$n" --async --inflight "$n")
+    niter=$((QUICK ? 100000 : 40000 * n))
+    eval "b_async_$n() {
+        OURS=(\"$CAPI\" --config_path \"$cfg\" --servable_name dummy --async --inflight $n --niter $niter --warmup 5000 --seed \"\$1\")
+        BARE_CMD=(${bare_async[*]} --niter $niter --warmup 5000 --seed \"\$1\")
+    }"
+    describe async_dummy_n$n "dummy, async, $n in flight, THROUGHPUT, nireq $n" kind=pair model=dummy api=async hint=THROUGHPUT nireq=$n threads=1 inflight=$n
+    say "async: dummy, nireq $n, $R_ASYNC rounds of $niter"
+    rounds async_dummy_n$n $R_ASYNC "b_async_$n"
+    say "  FPS: $(summary async_dummy_n$n fps)"
+done
+if ((!QUICK)); then
+    cfg=$RUN/cfg/dummy_throughput_nireq4.json
+    niter=160000
+    b_async_cb() {
+        OURS=("$CAPI" --config_path "$cfg" --servable_name dummy --async --inflight 4 --resubmit_in_callback --niter "$niter" --warmup 5000 --seed "$1")
+        BARE_CMD=("$BARE" --model "$DUMMY_DIR/1/model.xml" --hint THROUGHPUT --hint_num_requests 4 --nireq 4 --async --inflight 4 --niter "$niter" --warmup 5000 --seed "$1")
+    }
+    describe async_dummy_n4_cb "dummy, async, 4 in flight, ours resubmits inside the callback, THROUGHPUT, nireq 4" kind=pair model=dummy api=async hint=THROUGHPUT nireq=4 threads=1 inflight=4
+    say "async: dummy, nireq 4, ours resubmitting from the callback, 3 rounds of $niter"
+    rounds async_dummy_n4_cb 3 b_async_cb
+    say "  FPS: $(summary async_dummy_n4_cb fps)"
+fi
+
+# ------------------------------------------------------------------ 3. conv nets against benchmark_app
+conv_experiment() { # NAME DIR ROUNDS SECS TITLE
+    local name=$1 dir=$2 nr=$3 secs=$4 title=$5
+    local cfg niter
+    cfg=$(config "${name}_throughput_nireq4" "$dir" "$name" 4 THROUGHPUT)
+    niter=$(niter_for "$secs" 50 "$BARE" --model "$dir/1/model.xml" --hint THROUGHPUT --hint_num_requests 4 --nireq 4 --async --inflight 4 --niter 120 --warmup 8)
+    eval "b_conv_$name() {
+        OURS=(\"$CAPI\" --config_path \"$cfg\" --servable_name $name --async --inflight 4 --niter $niter --warmup 8 --seed \"\$1\")
+        BARE_CMD=(\"$BARE\" --model \"$dir/1/model.xml\" --hint THROUGHPUT --hint_num_requests 4 --nireq 4 --async --inflight 4 --niter $niter --warmup 8 --seed \"\$1\")
+        APP=(\"$BENCHMARK_APP\" -m \"$dir/1/model.xml\" -d CPU -hint throughput -nireq 4 -api async -t $secs)
+    }"
+    describe "conv_${name}_tp4" "$title, async, 4 in flight, THROUGHPUT, nireq 4" kind=conv model=$name api=async hint=THROUGHPUT nireq=4 threads=1 inflight=4
+    say "conv: $name, THROUGHPUT nireq 4, $nr rounds of $niter (benchmark_app -t $secs)"
+    rounds "conv_${name}_tp4" "$nr" "b_conv_$name"
+    say "  FPS: $(summary "conv_${name}_tp4" fps)"
+}
+conv_experiment mobilenet "$MOBILENET_DIR" $R_CONV $SECS_CONV "MobileNetV2-shaped"
+if ((!QUICK)); then
+    conv_experiment resnet50 "$RESNET_DIR" 5 5 "ResNet-50-shaped"
+
+    # Latency: one sync client, LATENCY hint, against benchmark_app's sync API.
+    cfg_ml=$(config mobilenet_latency_nireq1 "$MOBILENET_DIR" mobilenet 1 LATENCY)
+    niter_ml=$(niter_for 3 50 "$BARE" --model "$MOBILENET_DIR/1/model.xml" --hint LATENCY --hint_num_requests 1 --nireq 1 --niter 60 --warmup 4)
+    b_conv_lat() {
+        OURS=("$CAPI" --config_path "$cfg_ml" --servable_name mobilenet --niter "$niter_ml" --warmup 8 --seed "$1")
+        BARE_CMD=("$BARE" --model "$MOBILENET_DIR/1/model.xml" --hint LATENCY --hint_num_requests 1 --nireq 1 --niter "$niter_ml" --warmup 8 --seed "$1")
+        APP=("$BENCHMARK_APP" -m "$MOBILENET_DIR/1/model.xml" -d CPU -hint latency -api sync -t 3)
+    }
+    describe conv_mobilenet_lat1 "MobileNetV2-shaped, sync, 1 thread, LATENCY, nireq 1" kind=conv model=mobilenet api=sync hint=LATENCY nireq=1 threads=1
+    say "conv: mobilenet, LATENCY sync, 3 rounds of $niter_ml"
+    rounds conv_mobilenet_lat1 3 b_conv_lat
+    say "  FPS: $(summary conv_mobilenet_lat1 fps)"
+fi
+
+# ------------------------------------------------------------------ 4. client-thread sweeps (full run)
+sweep() { # NAME DIR SERVABLE HINT NIREQ SECS PANEL_TITLE
+    local name=$1 dir=$2 servable=$3 hint=$4 nireq=$5 secs=$6 panel=$7
+    local cfg t niter warm conv=0
+    cfg=$(config "${name}_$(echo "$hint" | tr A-Z a-z)_nireq$nireq" "$dir" "$servable" "$nireq" "$hint")
+    [[ $servable != dummy ]] && conv=1
+    if ((conv)); then
+        niter=$(niter_for "$secs" 40 "$BARE" --model "$dir/1/model.xml" --hint "$hint" --hint_num_requests "$nireq" --nireq "$nireq" --nstreams "$nireq" --niter 48 --warmup 2)
+    fi
+    say "sweep: $panel, threads ${THREAD_COUNTS[*]}, 3 rounds"
+    for t in "${THREAD_COUNTS[@]}"; do
+        if ((conv)); then
+            warm=2
+        else
+            niter=$(niter_for "$secs" 20000 "$BARE" --model "$dir/1/model.xml" --hint "$hint" --hint_num_requests "$nireq" --nireq "$nireq" --nstreams "$t" --niter 20000 --warmup 500)
+            warm=$((20000 / t))
+        fi
+        local exp="sweep_${name}_${hint}_t$t"
+        eval "b_$exp() {
+            OURS=(\"$CAPI\" --config_path \"$cfg\" --servable_name $servable --nstreams $t --niter $niter --warmup $warm --seed \"\$1\")
+            BARE_CMD=(\"$BARE\" --model \"$dir/1/model.xml\" --hint $hint --hint_num_requests $nireq --nireq $nireq --nstreams $t --niter $niter --warmup $warm --seed \"\$1\")
+        }"
+        describe "$exp" "$panel, $t threads" kind=sweep model=$servable api=sync hint=$hint nireq=$nireq threads=$t panel="\"$panel\""
+        rounds "$exp" 3 "b_$exp"
+        echo "    $t threads: $(summary "$exp" fps)"
+    done
+}
+THREAD_COUNTS=(1 2 4 8 16)
+if ((!QUICK)); then
+    sweep dummy "$DUMMY_DIR" dummy LATENCY 2 1.0 "dummy, LATENCY, nireq 2"
+    sweep dummy "$DUMMY_DIR" dummy THROUGHPUT 2 1.0 "dummy, THROUGHPUT, nireq 2"
+    sweep mobilenet "$MOBILENET_DIR" mobilenet THROUGHPUT 4 2.5 "MobileNetV2-shaped, THROUGHPUT, nireq 4"
+    sweep resnet50 "$RESNET_DIR" resnet50 THROUGHPUT 4 3 "ResNet-50-shaped, THROUGHPUT, nireq 4"
+fi
+
+# ------------------------------------------------------------------ 5. OVMS's other workload modes (full run, ours only)
+if ((!QUICK)); then
+    for mode in RESET_BUFFER RESET_REQUEST; do
+        eval "b_mode_$mode() { OURS=(\"$CAPI\" --config_path \"$CFG_DUMMY_LAT1\" --servable_name dummy --mode $mode --niter 100000 --warmup 5000 --seed \"\$1\"); }"
+        describe "mode_$mode" "dummy, sync, 1 thread, LATENCY, nireq 1, --mode $mode" kind=modes model=dummy api=sync hint=LATENCY nireq=1 threads=1
+        rounds "mode_$mode" 3 "b_mode_$mode"
+    done
+fi
+
+# ------------------------------------------------------------------ 6. memory: 1M sync requests
+say "memory: 1M sync requests on dummy after 10k warm-up"
+b_rss() {
+    OURS=("$CAPI" --config_path "$CFG_DUMMY_LAT1" --servable_name dummy --niter 1000000 --warmup 10000 --seed 1)
+    ((QUICK)) || BARE_CMD=("$BARE" --model "$DUMMY_DIR/1/model.xml" --hint LATENCY --hint_num_requests 1 --nireq 1 --niter 1000000 --warmup 10000 --seed 1)
+}
+describe rss_sync_1m "dummy, sync, 1 thread, LATENCY, nireq 1" kind=rss niter=1000000 warmup=10000
+rounds rss_sync_1m 1 b_rss
+if ((!QUICK)); then
+    cfg4=$RUN/cfg/dummy_throughput_nireq4.json
+    b_rss_async() {
+        OURS=("$CAPI" --config_path "$cfg4" --servable_name dummy --async --inflight 4 --niter 1000000 --warmup 10000 --seed 1)
+    }
+    describe rss_async_1m "dummy, async, 4 in flight, THROUGHPUT, nireq 4" kind=rss niter=1000000 warmup=10000
+    rounds rss_async_1m 1 b_rss_async
+fi
+say "  RSS growth KiB: $(summary rss_sync_1m rss_growth_kib)"
+
+# ------------------------------------------------------------------ report
+{
+    echo "elapsed_s=$(($(date +%s) - START))"
+    echo "retried=$RETRIED"
+    echo "waited_s=$WAITED"
+    echo "foreign_max=$FOREIGN_MAX"
+} >>"$ENVF"
+if ((QUICK)); then
+    MD=$RUN/BENCHMARKS.md PNG=$RUN/throughput_vs_threads.png
+    QFLAG=--quick
+else
+    MD=$ROOT/BENCHMARKS.md PNG=$ROOT/bench/throughput_vs_threads.png
+    QFLAG=
+fi
+line=$("$PY" bench/report.py "$RUN" --markdown "$MD" --png "$PNG" $QFLAG | tail -1)
+say "wrote $(rel "$MD")$( ((QUICK)) || echo " and $(rel "$PNG")"); raw results in $(rel "$RUN"); $FAILED failed run(s), $RETRIED run(s) repeated, ${WAITED}s waited for a quiet machine"
+echo "$line"
