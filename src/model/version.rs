@@ -47,13 +47,4 @@ impl ModelVersion {
             Err(_) => VersionState::LoadingFailed,
         }
     }
-
-    pub fn input(&self, name: &str) -> Option<&ServedTensor> {
-        self.loaded
-            .as_ref()
-            .ok()?
-            .inputs
-            .iter()
-            .find(|t| t.info.name == name)
-    }
 }

@@ -19,11 +19,6 @@ impl PortInfo {
     pub fn is_static(&self) -> bool {
         self.dims.iter().all(Dim::is_static)
     }
-
-    pub fn static_dims(&self) -> Option<Vec<i64>> {
-        self.is_static()
-            .then(|| self.dims.iter().map(|d| d.min).collect())
-    }
 }
 
 fn c_string(text: &str, what: &str) -> OvResult<CString> {

@@ -85,15 +85,6 @@ impl Tensor {
         )
     }
 
-    pub fn element_type(&self) -> OvResult<sys::ov_element_type_e> {
-        let mut ty = sys::ov_element_type_e::DYNAMIC;
-        check(
-            unsafe { sys::ov_tensor_get_element_type(self.ptr, &mut ty) },
-            "ov_tensor_get_element_type",
-        )?;
-        Ok(ty)
-    }
-
     pub fn byte_size(&self) -> OvResult<usize> {
         let mut size = 0usize;
         check(
