@@ -17,13 +17,16 @@ use crate::pool::{InFlight, QueuedJob, SlotGuard, Submitted};
 use crate::status::{Error, Result, StatusCode};
 use std::any::Any;
 use std::ffi::c_void;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Condvar, Mutex};
 
 /// Turns a response into the pointer the user callback receives (and then owns).
 pub type Publish = fn(Response) -> *mut c_void;
 
-/// Accepted jobs that have not called back yet.
-static ACCEPTED: Mutex<usize> = Mutex::new(0);
+/// Accepted jobs that have not called back yet. An atomic, so that counting takes no lock; the
+/// mutex only pairs with the condvar for `wait_for_callbacks`.
+static ACCEPTED: AtomicUsize = AtomicUsize::new(0);
+static DELIVERY: Mutex<()> = Mutex::new(());
 static ALL_DELIVERED: Condvar = Condvar::new();
 
 /// Counts one job from its creation until it is dropped, which happens after its callback
@@ -32,16 +35,16 @@ struct Accepted;
 
 impl Accepted {
     fn new() -> Accepted {
-        *ACCEPTED.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        ACCEPTED.fetch_add(1, SeqCst);
         Accepted
     }
 }
 
 impl Drop for Accepted {
     fn drop(&mut self) {
-        let mut count = ACCEPTED.lock().unwrap_or_else(|e| e.into_inner());
-        *count -= 1;
-        if *count == 0 {
+        if ACCEPTED.fetch_sub(1, SeqCst) == 1 {
+            // Taking the lock orders this with a waiter between its check and its sleep.
+            drop(DELIVERY.lock().unwrap_or_else(|e| e.into_inner()));
             ALL_DELIVERED.notify_all();
         }
     }
@@ -49,9 +52,9 @@ impl Drop for Accepted {
 
 /// Blocks until every accepted async job has had its callback.
 pub fn wait_for_callbacks() {
-    let mut count = ACCEPTED.lock().unwrap_or_else(|e| e.into_inner());
-    while *count > 0 {
-        count = ALL_DELIVERED.wait(count).unwrap_or_else(|e| e.into_inner());
+    let mut guard = DELIVERY.lock().unwrap_or_else(|e| e.into_inner());
+    while ACCEPTED.load(SeqCst) > 0 {
+        guard = ALL_DELIVERED.wait(guard).unwrap_or_else(|e| e.into_inner());
     }
 }
 

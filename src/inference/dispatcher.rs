@@ -9,6 +9,7 @@
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -32,16 +33,20 @@ struct State {
     threads: usize,
     /// Threads waiting for work.
     idle: usize,
-    /// Threads running a user callback.
-    in_user_code: usize,
     watchdog_started: bool,
 }
+
+/// Threads running a user callback, and tasks queued. Atomics rather than `State` fields so that
+/// entering and leaving user code, twice per request, takes no lock in the common case. Both
+/// are `SeqCst`: a thread entering user code and a task being queued each see the other's
+/// change, so one of them makes sure the task gets a thread.
+static IN_USER_CODE: AtomicUsize = AtomicUsize::new(0);
+static QUEUED: AtomicUsize = AtomicUsize::new(0);
 
 static STATE: Mutex<State> = Mutex::new(State {
     tasks: VecDeque::new(),
     threads: 0,
     idle: 0,
-    in_user_code: 0,
     watchdog_started: false,
 });
 static WORK: Condvar = Condvar::new();
@@ -58,7 +63,7 @@ fn lock() -> MutexGuard<'static, State> {
 
 /// Whether queued tasks have no thread that will take them without help.
 fn stalled(state: &State) -> bool {
-    !state.tasks.is_empty() && state.idle == 0 && state.in_user_code >= state.threads
+    !state.tasks.is_empty() && state.idle == 0 && IN_USER_CODE.load(SeqCst) >= state.threads
 }
 
 fn start_thread(state: &mut State) {
@@ -78,16 +83,19 @@ fn start_thread(state: &mut State) {
     }
 }
 
-/// Makes sure queued tasks will be taken: an idle thread is woken; a busy thread in library
-/// code takes them when done; if every thread is in user code the watchdog is alerted.
-fn ensure_taker(state: &mut State) {
+/// Makes sure queued tasks will be taken: a busy thread in library code takes them when done;
+/// if every thread is in user code the watchdog is alerted. Returns whether an idle thread
+/// must be woken, which the caller does after unlocking, so the woken thread does not run
+/// into the lock still held.
+#[must_use]
+fn ensure_taker(state: &mut State) -> bool {
     if state.tasks.is_empty() {
-        return;
+        return false;
     }
     if state.threads == 0 {
         start_thread(state);
     } else if state.idle > 0 {
-        WORK.notify_one();
+        return true;
     } else if stalled(state) {
         if !state.watchdog_started {
             state.watchdog_started = true;
@@ -102,6 +110,7 @@ fn ensure_taker(state: &mut State) {
         }
         STALLED.notify_one();
     }
+    false
 }
 
 /// Starts a thread when queued work stays stalled behind user callbacks for `STALL`.
@@ -133,7 +142,12 @@ fn watchdog() {
 pub fn spawn(task: impl FnOnce() + Send + 'static) {
     let mut state = lock();
     state.tasks.push_back(Box::new(task));
-    ensure_taker(&mut state);
+    QUEUED.fetch_add(1, SeqCst);
+    let wake = ensure_taker(&mut state);
+    drop(state);
+    if wake {
+        WORK.notify_one();
+    }
 }
 
 /// Runs a user callback. On a dispatcher thread, queued work is first given a thread that is
@@ -143,15 +157,17 @@ pub fn run_user_code(callback: impl FnOnce()) {
         callback();
         return;
     }
-    {
-        let mut state = lock();
-        state.in_user_code += 1;
-        ensure_taker(&mut state);
+    IN_USER_CODE.fetch_add(1, SeqCst);
+    if QUEUED.load(SeqCst) > 0 {
+        let wake = ensure_taker(&mut lock());
+        if wake {
+            WORK.notify_one();
+        }
     }
     struct Leave;
     impl Drop for Leave {
         fn drop(&mut self) {
-            lock().in_user_code -= 1;
+            IN_USER_CODE.fetch_sub(1, SeqCst);
         }
     }
     let _leave = Leave;
@@ -164,6 +180,7 @@ fn work() {
         let mut state = lock();
         let task = loop {
             if let Some(task) = state.tasks.pop_front() {
+                QUEUED.fetch_sub(1, SeqCst);
                 break task;
             }
             state.idle += 1;
