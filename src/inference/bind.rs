@@ -7,16 +7,25 @@ use crate::model::Loaded;
 use crate::ov::{OvError, Tensor};
 use crate::pool::{Slot, SlotGuard, SlotHandle};
 use crate::status::{Error, Result, StatusCode};
-use std::ffi::{CString, c_void};
+use std::ffi::c_void;
+use std::sync::Arc;
 
 fn deserialization_error(e: OvError) -> Error {
     Error::with(StatusCode::OV_INTERNAL_DESERIALIZATION_ERROR, e.to_string())
 }
 
-/// A slot in use by one request, with the caller buffers bound as its outputs. Dropping it puts
-/// the slot's own output tensors back (so a later request never writes into a stale caller
-/// buffer) and then returns the slot.
+/// Static inputs of at least this many bytes are bound by wrapping the caller's memory rather
+/// than copied into the slot's tensor. Wrapping costs a few microseconds a call (a tensor object
+/// and `set_tensor`), about what copying 64 KiB costs here; above it the copy costs more.
+const WRAP_INPUT_BYTES: usize = 64 * 1024;
+
+/// A slot in use by one request, with caller buffers bound as large inputs and as outputs.
+/// Dropping it puts the slot's own tensors back (so the slot never keeps a pointer into a
+/// caller's memory, and a later request never writes into a stale caller buffer) and then
+/// returns the slot.
 pub struct Occupied {
+    /// Static input port indices currently bound to caller buffers.
+    wrapped_inputs: Vec<usize>,
     /// Output port indices currently bound to caller buffers.
     replaced: Vec<usize>,
     guard: SlotGuard,
@@ -35,6 +44,14 @@ impl Occupied {
 impl Drop for Occupied {
     fn drop(&mut self) {
         let slot = self.guard.slot();
+        for &index in &self.wrapped_inputs {
+            let own = slot.inputs[index]
+                .as_ref()
+                .expect("only static inputs are wrapped");
+            if let Err(e) = slot.request.set_input_tensor(index, own) {
+                log::error!("restoring input tensor {index} failed: {e}");
+            }
+        }
         let Some(own) = &slot.outputs else {
             return;
         };
@@ -49,6 +66,7 @@ impl Drop for Occupied {
 impl Occupied {
     pub fn new(guard: SlotGuard) -> Occupied {
         Occupied {
+            wrapped_inputs: Vec::new(),
             replaced: Vec::new(),
             guard,
         }
@@ -65,17 +83,19 @@ pub fn bind(occupied: &mut Occupied, request: &Request, loaded: &Loaded) -> Resu
             "injected fault: binding a tensor",
         ));
     }
-    bind_into(
-        occupied.guard.slot(),
-        &mut occupied.replaced,
-        request,
-        loaded,
-    )
+    let Occupied {
+        wrapped_inputs,
+        replaced,
+        guard,
+    } = occupied;
+    bind_into(guard.slot(), wrapped_inputs, replaced, request, loaded)
 }
 
-/// `bind`'s work; `replaced` records each output bound, so a failure half-way still restores.
+/// `bind`'s work; `wrapped_inputs` and `replaced` record each tensor bound, so a failure
+/// half-way still restores.
 fn bind_into(
     slot: &Slot,
+    wrapped_inputs: &mut Vec<usize>,
     replaced: &mut Vec<usize>,
     request: &Request,
     loaded: &Loaded,
@@ -84,8 +104,17 @@ fn bind_into(
         let tensor = &request.inputs[&served.info.name];
         let buffer = tensor.buffer.expect("validated");
         match &slot.inputs[served.index] {
-            // Static input: the slot's own tensor has the right size; a copy is cheaper than
-            // wrapping the caller's memory for the small tensors that dominate.
+            // Large static input: wrap the caller's memory (no copy); restored on drop.
+            Some(_) if buffer.byte_size >= WRAP_INPUT_BYTES => {
+                let wrapped = wrap(served.info.ov_type, &tensor.shape, buffer)
+                    .map_err(deserialization_error)?;
+                slot.request
+                    .set_input_tensor(served.index, &wrapped)
+                    .map_err(deserialization_error)?;
+                wrapped_inputs.push(served.index);
+            }
+            // Small static input: the slot's own tensor has the right size, and a copy is
+            // cheaper than wrapping.
             Some(own) => {
                 if buffer.byte_size > 0 {
                     let dst = own.data().map_err(deserialization_error)?;
@@ -149,8 +178,7 @@ pub fn collect(occupied: &Occupied, request: &Request, loaded: &Loaded) -> Resul
     let mut outputs = Vec::with_capacity(loaded.outputs.len());
     for served in &loaded.outputs {
         let info = &served.info;
-        let name = CString::new(info.name.as_str())
-            .map_err(|_| Error::with(StatusCode::INTERNAL_ERROR, "output name"))?;
+        let name = Arc::clone(&served.c_name);
         let preallocated = request.outputs.get(&info.name);
         if let Some(tensor) = preallocated.filter(|_| occupied.replaced.contains(&served.index)) {
             let buffer = tensor.buffer.expect("validated");
@@ -168,15 +196,25 @@ pub fn collect(occupied: &Occupied, request: &Request, loaded: &Loaded) -> Resul
                 format!("output {} has type {:?}", info.name, info.data_type),
             ));
         }
-        let result = slot
-            .request
-            .output_tensor(served.index)
-            .map_err(serialization_error)?;
-        // OpenVINO's C API cannot describe a rank-0 shape, so a scalar's comes from the port.
-        let shape = if info.dims.is_empty() {
-            Vec::new()
-        } else {
-            result.shape().map_err(serialization_error)?
+        // A static output is still in the slot's own tensor: its shape is the port's, and no
+        // new tensor handle (and shape) needs to come from OpenVINO.
+        let fetched;
+        let (shape, result) = match (&served.static_shape, &slot.outputs) {
+            (Some(shape), Some(own)) => (shape.clone(), &own[served.index]),
+            _ => {
+                fetched = slot
+                    .request
+                    .output_tensor(served.index)
+                    .map_err(serialization_error)?;
+                // OpenVINO's C API cannot describe a rank-0 shape, so a scalar's comes from
+                // the port.
+                let shape = if info.dims.is_empty() {
+                    Vec::new()
+                } else {
+                    fetched.shape().map_err(serialization_error)?
+                };
+                (shape, &fetched)
+            }
         };
         let byte_size = result.byte_size().map_err(serialization_error)?;
         let src = if byte_size > 0 {

@@ -2,7 +2,8 @@
 
 use super::request::Buffer;
 use crate::datatype::DataType;
-use std::ffi::{CString, c_void};
+use std::ffi::{CStr, c_void};
+use std::sync::Arc;
 
 pub enum OutputData {
     /// Copied out of OpenVINO; `u64` words keep the data 8-byte aligned for any element type.
@@ -12,7 +13,7 @@ pub enum OutputData {
 }
 
 pub struct ResponseOutput {
-    pub name: CString,
+    pub name: Arc<CStr>,
     pub datatype: DataType,
     pub shape: Vec<i64>,
     pub data: OutputData,

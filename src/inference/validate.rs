@@ -171,15 +171,15 @@ mod tests {
 
     fn served(index: usize, name: &str, data_type: DataType, dims: Vec<Dim>) -> ServedTensor {
         let ov_type = data_type.to_ov().unwrap_or(Ov::DYNAMIC);
-        ServedTensor {
+        ServedTensor::new(
             index,
-            info: PortInfo {
+            PortInfo {
                 name: name.into(),
                 ov_type,
                 data_type,
                 dims,
             },
-        }
+        )
     }
 
     fn fixed(dims: &[i64]) -> Vec<Dim> {

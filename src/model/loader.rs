@@ -191,7 +191,7 @@ fn served(ports: Vec<PortInfo>) -> Vec<ServedTensor> {
     let mut tensors: Vec<ServedTensor> = ports
         .into_iter()
         .enumerate()
-        .map(|(index, info)| ServedTensor { index, info })
+        .map(|(index, info)| ServedTensor::new(index, info))
         .collect();
     tensors.sort_by(|a, b| a.info.name.cmp(&b.info.name));
     tensors

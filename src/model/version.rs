@@ -2,6 +2,7 @@
 
 use crate::ov::{CompiledModel, PortInfo};
 use crate::pool::Pool;
+use std::ffi::{CStr, CString};
 use std::sync::Arc;
 
 /// `OVMS_ServableState`, with OVMS's numbering.
@@ -21,6 +22,24 @@ pub enum VersionState {
 pub struct ServedTensor {
     pub index: usize,
     pub info: PortInfo,
+    /// The name as responses hand it out; shared, so a response does not allocate it.
+    pub c_name: Arc<CStr>,
+    /// The shape, when every dimension is static.
+    pub static_shape: Option<Vec<i64>>,
+}
+
+impl ServedTensor {
+    pub fn new(index: usize, info: PortInfo) -> ServedTensor {
+        ServedTensor {
+            index,
+            // OpenVINO hands names out as C strings, so they hold no NUL byte.
+            c_name: CString::new(info.name.as_str()).unwrap_or_default().into(),
+            static_shape: info
+                .is_static()
+                .then(|| info.dims.iter().map(|d| d.min).collect()),
+            info,
+        }
+    }
 }
 
 /// What a successfully loaded version holds. OpenVINO objects are freed when the last
