@@ -177,6 +177,65 @@ static void test_parallel_sync_two_models(void) {
     }
 }
 
+/* Callers looping on one slot are all served, about evenly. An arriving caller may take a slot
+ * handed to a waiter that has not woken up yet, which puts that waiter back at the head of the
+ * queue: a waiter lost on the way would hang this test, and one overtaken without bound would
+ * fall far behind the busiest thread. */
+#define LOOPERS 4
+static atomic_bool loopers_stop;
+
+typedef struct {
+    long count;
+    int errors;
+} looper;
+
+static void *looping_worker(void *arg) {
+    looper *l = (looper *)arg;
+    float input[10] = {0};
+    OVMS_InferenceRequest *request = NULL;
+    if (OVMS_InferenceRequestNew(&request, server, "dummy_nireq1", 1) != NULL ||
+        OVMS_InferenceRequestAddInput(request, "b", OVMS_DATATYPE_FP32, DUMMY_SHAPE, 2) != NULL ||
+        OVMS_InferenceRequestInputSetData(request, "b", input, sizeof input, OVMS_BUFFERTYPE_CPU, 0) != NULL) {
+        l->errors++;
+        return NULL;
+    }
+    while (!atomic_load(&loopers_stop)) {
+        OVMS_InferenceResponse *response = NULL;
+        OVMS_Status *status = OVMS_Inference(server, request, &response);
+        if (status != NULL) {
+            OVMS_StatusDelete(status);
+            l->errors++;
+            continue;
+        }
+        OVMS_InferenceResponseDelete(response);
+        l->count++;
+    }
+    OVMS_InferenceRequestDelete(request);
+    return NULL;
+}
+
+static void test_no_caller_starves(void) {
+    pthread_t threads[LOOPERS];
+    looper loopers[LOOPERS] = {{0}};
+    atomic_store(&loopers_stop, false);
+    for (int t = 0; t < LOOPERS; t++)
+        pthread_create(&threads[t], NULL, looping_worker, &loopers[t]);
+    sleep(1);
+    atomic_store(&loopers_stop, true);
+    long least = -1, most = 0;
+    for (int t = 0; t < LOOPERS; t++) {
+        pthread_join(threads[t], NULL);
+        CHECK_EQ_INT(loopers[t].errors, 0);
+        if (least < 0 || loopers[t].count < least)
+            least = loopers[t].count;
+        if (loopers[t].count > most)
+            most = loopers[t].count;
+    }
+    fprintf(stderr, "    inferences per thread in 1 s: least %ld, most %ld\n", least, most);
+    CHECK(least > 0);
+    CHECK(least * 4 >= most);
+}
+
 /* Failing inferences (fail_odd, nireq 1) from several threads: odd fail, even succeed, no slot lost. */
 typedef struct {
     int id;
@@ -380,6 +439,7 @@ int main(void) {
     RUN_TEST(test_parallel_sync_nireq1);
     RUN_TEST(test_parallel_sync_nireq2);
     RUN_TEST(test_parallel_sync_two_models);
+    RUN_TEST(test_no_caller_starves);
     RUN_TEST(test_parallel_failures);
     RUN_TEST(test_parallel_queries);
     RUN_TEST(test_async_and_sync_share_slots);
