@@ -2,16 +2,18 @@
 //! callback thread and run the user callbacks.
 //!
 //! One thread usually suffices: it takes finished requests one after another, and a task
-//! pushed while it is busy costs no wake-up. Because a user callback may block (for example in
-//! a sync inference waiting for a slot), a watchdog starts another thread when queued work has
-//! waited a moment while every thread was inside user code.
+//! pushed while it is busy, in library code or in a user callback, costs no wake-up. Because a
+//! user callback may block (for example in a sync inference waiting for a slot), a watchdog
+//! wakes or starts another thread when queued work has waited a moment while every thread was
+//! inside user code. Handing work to another thread right away instead would cost a wake-up
+//! per request under load, each one dearer than the work it hands over.
 
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Condvar, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 type Task = Box<dyn FnOnce() + Send>;
 
@@ -33,7 +35,13 @@ struct State {
     threads: usize,
     /// Threads waiting for work.
     idle: usize,
+    /// Tasks taken so far: the watchdog tells a stall from a busy queue by it.
+    taken: u64,
     watchdog_started: bool,
+    /// The watchdog is awake and checks for stalls every `STALL` (and needs no notification).
+    watching: bool,
+    /// A stall began since the watchdog last checked: it keeps watching.
+    stall_seen: bool,
 }
 
 /// Threads running a user callback, and tasks queued. Atomics rather than `State` fields so that
@@ -47,7 +55,10 @@ static STATE: Mutex<State> = Mutex::new(State {
     tasks: VecDeque::new(),
     threads: 0,
     idle: 0,
+    taken: 0,
     watchdog_started: false,
+    watching: false,
+    stall_seen: false,
 });
 static WORK: Condvar = Condvar::new();
 /// Wakes the watchdog when work may be stalled.
@@ -61,9 +72,16 @@ fn lock() -> MutexGuard<'static, State> {
     STATE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Whether queued tasks have no thread that will take them without help.
+/// Threads running library code, which take queued tasks when they are done.
+fn in_library(state: &State) -> usize {
+    state
+        .threads
+        .saturating_sub(state.idle + IN_USER_CODE.load(SeqCst))
+}
+
+/// Whether queued tasks wait on threads that are all inside user code.
 fn stalled(state: &State) -> bool {
-    !state.tasks.is_empty() && state.idle == 0 && IN_USER_CODE.load(SeqCst) >= state.threads
+    !state.tasks.is_empty() && in_library(state) == 0 && IN_USER_CODE.load(SeqCst) > 0
 }
 
 fn start_thread(state: &mut State) {
@@ -83,20 +101,20 @@ fn start_thread(state: &mut State) {
     }
 }
 
-/// Makes sure queued tasks will be taken: a busy thread in library code takes them when done;
-/// if every thread is in user code the watchdog is alerted. Returns whether an idle thread
-/// must be woken, which the caller does after unlocking, so the woken thread does not run
-/// into the lock still held.
+/// Makes sure queued tasks will be taken: a thread in library code takes them when done; if
+/// every busy thread is in user code the watchdog is alerted; if no thread is busy an idle one
+/// must be woken, which is returned for the caller to do after unlocking, so the woken thread
+/// does not run into the lock still held.
 #[must_use]
 fn ensure_taker(state: &mut State) -> bool {
-    if state.tasks.is_empty() {
+    if state.tasks.is_empty() || in_library(state) > 0 {
         return false;
     }
     if state.threads == 0 {
         start_thread(state);
-    } else if state.idle > 0 {
-        return true;
-    } else if stalled(state) {
+    } else if IN_USER_CODE.load(SeqCst) == 0 {
+        return state.idle > 0;
+    } else {
         if !state.watchdog_started {
             state.watchdog_started = true;
             if let Err(e) = std::thread::Builder::new()
@@ -108,31 +126,51 @@ fn ensure_taker(state: &mut State) -> bool {
                 start_thread(state);
             }
         }
-        STALLED.notify_one();
+        state.stall_seen = true;
+        if !state.watching {
+            STALLED.notify_one();
+        }
     }
     false
 }
 
-/// Starts a thread when queued work stays stalled behind user callbacks for `STALL`.
+/// Wakes or starts a thread when queued work stays stalled behind user callbacks for `STALL`
+/// with no task taken meanwhile. While stalls keep beginning (callbacks run while completions
+/// arrive, as under load) it checks every `STALL` instead of being woken for each one.
 fn watchdog() {
     let mut state = lock();
     loop {
+        state.watching = false;
         while !stalled(&state) {
             state = STALLED.wait(state).unwrap_or_else(|e| e.into_inner());
         }
-        // While the stall lasts, each new thread waits twice as long as the one before: one
+        state.watching = true;
+        // While a stall lasts, each new thread waits twice as long as the one before: one
         // more thread frees work held up by a blocked callback, and callbacks that all wait for
         // one lock (a language runtime's, say) do not make the pool balloon.
         let mut patience = STALL;
         loop {
-            state = STALLED
-                .wait_timeout(state, patience)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-            if !stalled(&state) {
-                break;
+            state.stall_seen = false;
+            let taken = state.taken;
+            let deadline = Instant::now() + patience;
+            while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+                state = STALLED
+                    .wait_timeout(state, left)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
             }
-            start_thread(&mut state);
+            if !stalled(&state) || state.taken != taken {
+                if !state.stall_seen && !stalled(&state) {
+                    break;
+                }
+                patience = STALL;
+                continue;
+            }
+            if state.idle > 0 {
+                WORK.notify_one();
+            } else {
+                start_thread(&mut state);
+            }
             patience = (patience * 2).min(MAX_PATIENCE);
         }
     }
@@ -150,8 +188,8 @@ pub fn spawn(task: impl FnOnce() + Send + 'static) {
     }
 }
 
-/// Runs a user callback. On a dispatcher thread, queued work is first given a thread that is
-/// not inside user code, so a callback that blocks cannot hold up other completions.
+/// Runs a user callback. On a dispatcher thread, queued work left behind is watched, so a
+/// callback that blocks cannot hold up other completions for long.
 pub fn run_user_code(callback: impl FnOnce()) {
     if !IS_DISPATCHER.with(Cell::get) {
         callback();
@@ -181,6 +219,7 @@ fn work() {
         let task = loop {
             if let Some(task) = state.tasks.pop_front() {
                 QUEUED.fetch_sub(1, SeqCst);
+                state.taken += 1;
                 break task;
             }
             state.idle += 1;
