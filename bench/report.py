@@ -433,6 +433,8 @@ def write_markdown(run, path, png_rel, quick, plotter):
         "by tens of percent from run to run, so only medians of alternating rounds are compared.")
     add("- Raw per-round lines: `" + os.path.relpath(os.path.join(run.folder, "results.txt"), env.get("root", ".")) + "` "
         "(overwritten by the next run), logs of every process in `raw/` beside it.")
+    add("- Where the remaining gaps come from, the profiles behind each speed-up, and before/after numbers: "
+        "`bench/PROFILES.md` (written by hand, not by this script).")
     add("")
     with open(path, "w") as f:
         f.write("\n".join(L))
