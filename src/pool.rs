@@ -196,8 +196,10 @@ impl Pool {
         })
     }
 
-    /// Takes a slot for a sync caller, waiting in FIFO order while all are busy.
-    pub fn acquire(self: &Arc<Pool>) -> SlotGuard {
+    /// Takes a slot for a sync caller, waiting in FIFO order while all are busy. If it has to
+    /// wait, `before_waiting` runs first (without the pool lock) and what it returns is held
+    /// while waiting.
+    pub fn acquire<W>(self: &Arc<Pool>, before_waiting: impl FnOnce() -> W) -> SlotGuard {
         let handoff = {
             let mut state = lock(&self.state);
             if state.waiters.is_empty()
@@ -224,6 +226,7 @@ impl Pool {
                 .push_back(Waiter::Blocked(Arc::clone(&handoff)));
             handoff
         };
+        let _waiting = before_waiting();
         let mut slot = lock(&handoff.slot);
         loop {
             if let Some(index) = slot.take() {
@@ -237,7 +240,15 @@ impl Pool {
     }
 
     /// Gives an async job a slot now, or queues it; blocks while the queue is full.
-    pub fn submit<J: QueuedJob + 'static>(self: &Arc<Pool>, job: Box<J>) -> Submitted<J> {
+    /// `before_waiting` runs (once, without the pool lock) if the caller has to wait, and what it
+    /// returns is held while it waits.
+    pub fn submit<J: QueuedJob + 'static, W>(
+        self: &Arc<Pool>,
+        job: Box<J>,
+        before_waiting: impl FnOnce() -> W,
+    ) -> Submitted<J> {
+        let mut before_waiting = Some(before_waiting);
+        let mut _waiting = None;
         let mut state = lock(&self.state);
         loop {
             if state.closed {
@@ -258,6 +269,13 @@ impl Pool {
                 state.queued += 1;
                 state.waiters.push_back(Waiter::Queued(job));
                 return Submitted::Queued;
+            }
+            if let Some(before_waiting) = before_waiting.take() {
+                // Called without the pool lock, which it must not need.
+                drop(state);
+                _waiting = Some(before_waiting());
+                state = lock(&self.state);
+                continue;
             }
             state = self.room.wait(state).unwrap_or_else(|e| e.into_inner());
         }

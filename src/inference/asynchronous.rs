@@ -7,7 +7,7 @@
 //! - `wait_for_callbacks` lets a server stop return only after every accepted job called back.
 
 use super::bind::{Occupied, bind, collect};
-use super::dispatcher;
+use super::dispatcher::{self, Blocking};
 use super::request::{Completion, Request};
 use super::response::Response;
 use super::validate::validate;
@@ -232,7 +232,7 @@ pub fn infer_async(manager: &ServableManager, request: &Request, publish: Publis
         publish,
         _accepted: Accepted::new(),
     });
-    match pool.submit(job) {
+    match pool.submit(job, Blocking::enter) {
         Submitted::Now(job, slot) => job.begin(slot).map_err(|not_started| {
             drop(not_started.occupied);
             not_started.error

@@ -2,17 +2,21 @@
 //! callback thread and run the user callbacks.
 //!
 //! One thread usually suffices: it takes finished requests one after another, and a task
-//! pushed while it is busy, in library code or in a user callback, costs no wake-up. Because a
-//! user callback may block (for example in a sync inference waiting for a slot), a watchdog
-//! wakes or starts another thread when queued work has waited a moment while every thread was
-//! inside user code. Handing work to another thread right away instead would cost a wake-up
-//! per request under load, each one dearer than the work it hands over.
+//! pushed while it is busy, in library code or in a user callback that began moments ago,
+//! costs no wake-up (handing it to another thread would cost a wake-up per request under load,
+//! each one dearer than the work it hands over). A user callback may block, though: in the
+//! library (a sync inference waiting for a slot, a full queue), which it announces through
+//! `Blocking`, or anywhere else. Work queued behind callbacks that are all blocked, or have run
+//! longer than `YOUNG`, gets another thread at once; a watchdog covers a callback that blocks
+//! after work was queued behind it, waking or starting a thread when queued work has waited
+//! `STALL` with no task taken.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::AtomicU64;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 type Task = Box<dyn FnOnce() + Send>;
@@ -30,9 +34,29 @@ const IDLE_EXIT: Duration = Duration::from_secs(2);
 /// starts: long enough for an ordinary callback to return, short next to a blocked one.
 const STALL: Duration = Duration::from_millis(2);
 
+/// A user callback running for less than this is expected back soon, and work queued meanwhile
+/// waits for it. An ordinary callback takes microseconds (a preempted one, a millisecond or
+/// two); taking one for blocked by mistake costs a wake-up, the other mistake up to `STALL`.
+const YOUNG: Duration = Duration::from_millis(1);
+
+/// What a dispatcher thread is doing, for `ensure_taker`: `OUTSIDE` user code, `BLOCKED`
+/// inside the library from a user callback, or else in a user callback since `START` + (value
+/// - `SINCE`) nanoseconds.
+type Marker = Arc<AtomicU64>;
+const OUTSIDE: u64 = 0;
+const BLOCKED: u64 = 1;
+const SINCE: u64 = 2;
+static START: OnceLock<Instant> = OnceLock::new();
+
+fn now_ns() -> u64 {
+    START.get_or_init(Instant::now).elapsed().as_nanos() as u64
+}
+
 struct State {
     tasks: VecDeque<Task>,
     threads: usize,
+    /// One per running thread.
+    markers: Vec<Marker>,
     /// Threads waiting for work.
     idle: usize,
     /// Tasks taken so far: the watchdog tells a stall from a busy queue by it.
@@ -54,6 +78,7 @@ static QUEUED: AtomicUsize = AtomicUsize::new(0);
 static STATE: Mutex<State> = Mutex::new(State {
     tasks: VecDeque::new(),
     threads: 0,
+    markers: Vec::new(),
     idle: 0,
     taken: 0,
     watchdog_started: false,
@@ -65,7 +90,12 @@ static WORK: Condvar = Condvar::new();
 static STALLED: Condvar = Condvar::new();
 
 thread_local! {
-    static IS_DISPATCHER: Cell<bool> = const { Cell::new(false) };
+    /// The marker of this thread, if it is a dispatcher thread.
+    static MARKER: RefCell<Option<Marker>> = const { RefCell::new(None) };
+}
+
+fn my_marker() -> Option<Marker> {
+    MARKER.with(|m| m.borrow().clone())
 }
 
 fn lock() -> MutexGuard<'static, State> {
@@ -79,6 +109,32 @@ fn in_library(state: &State) -> usize {
         .saturating_sub(state.idle + IN_USER_CODE.load(SeqCst))
 }
 
+/// Threads in user code, by kind.
+struct InUserCode {
+    /// In a callback that began less than `YOUNG` ago.
+    young: usize,
+    /// In a longer callback, not waiting inside the library.
+    old: usize,
+}
+
+fn in_user_code(state: &State) -> InUserCode {
+    let now = now_ns();
+    let young = YOUNG.as_nanos() as u64;
+    let mut counts = InUserCode { young: 0, old: 0 };
+    for marker in &state.markers {
+        let value = marker.load(SeqCst);
+        if value < SINCE {
+            continue;
+        }
+        if now.saturating_sub(value - SINCE) < young {
+            counts.young += 1;
+        } else {
+            counts.old += 1;
+        }
+    }
+    counts
+}
+
 /// Whether queued tasks wait on threads that are all inside user code.
 fn stalled(state: &State) -> bool {
     !state.tasks.is_empty() && in_library(state) == 0 && IN_USER_CODE.load(SeqCst) > 0
@@ -89,11 +145,14 @@ fn start_thread(state: &mut State) {
         return;
     }
     state.threads += 1;
+    let marker = Marker::default();
+    state.markers.push(Arc::clone(&marker));
     if let Err(e) = std::thread::Builder::new()
         .name("ovms-completion".into())
-        .spawn(work)
+        .spawn(move || work(marker))
     {
         state.threads -= 1;
+        state.markers.pop();
         log::error!(
             "cannot start a completion thread ({e}); {} threads serve completions",
             state.threads
@@ -110,11 +169,18 @@ fn ensure_taker(state: &mut State) -> bool {
     if state.tasks.is_empty() || in_library(state) > 0 {
         return false;
     }
+    let user_code = in_user_code(state);
     if state.threads == 0 {
         start_thread(state);
-    } else if IN_USER_CODE.load(SeqCst) == 0 {
-        return state.idle > 0;
+    } else if user_code.young == 0 && state.idle > 0 {
+        // No busy thread is expected back soon.
+        return true;
+    } else if user_code.young == 0 && user_code.old == 0 {
+        // Every busy thread waits inside the library, maybe for this very work.
+        start_thread(state);
     } else {
+        // A callback may be back soon; if not, the watchdog adds threads, slower and slower,
+        // so that many callbacks stuck on one lock (a language runtime's) do not balloon them.
         if !state.watchdog_started {
             state.watchdog_started = true;
             if let Err(e) = std::thread::Builder::new()
@@ -188,32 +254,69 @@ pub fn spawn(task: impl FnOnce() + Send + 'static) {
     }
 }
 
-/// Runs a user callback. On a dispatcher thread, queued work left behind is watched, so a
-/// callback that blocks cannot hold up other completions for long.
+/// Runs a user callback, marked as such on a dispatcher thread (see `ensure_taker`).
 pub fn run_user_code(callback: impl FnOnce()) {
-    if !IS_DISPATCHER.with(Cell::get) {
+    let Some(marker) = my_marker() else {
         callback();
         return;
-    }
+    };
+    // Marked before counted and uncounted before unmarked: a thread counted in user code
+    // always has its marker set.
+    marker.store(SINCE + now_ns(), SeqCst);
     IN_USER_CODE.fetch_add(1, SeqCst);
+    struct Leave(Marker);
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            IN_USER_CODE.fetch_sub(1, SeqCst);
+            self.0.store(OUTSIDE, SeqCst);
+        }
+    }
+    let _leave = Leave(marker);
     if QUEUED.load(SeqCst) > 0 {
         let wake = ensure_taker(&mut lock());
         if wake {
             WORK.notify_one();
         }
     }
-    struct Leave;
-    impl Drop for Leave {
-        fn drop(&mut self) {
-            IN_USER_CODE.fetch_sub(1, SeqCst);
-        }
-    }
-    let _leave = Leave;
     callback();
 }
 
-fn work() {
-    IS_DISPATCHER.with(|d| d.set(true));
+/// Held by library code while it waits for other requests to finish (a slot to free, room in a
+/// queue). In a user callback on a dispatcher thread, the completions it may be waiting for
+/// then get another thread at once.
+pub struct Blocking(Option<(Marker, u64)>);
+
+impl Blocking {
+    pub fn enter() -> Blocking {
+        let Some(marker) = my_marker() else {
+            return Blocking(None);
+        };
+        let before = marker.load(SeqCst);
+        if before < SINCE {
+            return Blocking(None);
+        }
+        marker.store(BLOCKED, SeqCst);
+        // Pairs with `spawn` as entering user code does: one of the two sees the other.
+        if QUEUED.load(SeqCst) > 0 {
+            let wake = ensure_taker(&mut lock());
+            if wake {
+                WORK.notify_one();
+            }
+        }
+        Blocking(Some((marker, before)))
+    }
+}
+
+impl Drop for Blocking {
+    fn drop(&mut self) {
+        if let Some((marker, before)) = self.0.take() {
+            marker.store(before, SeqCst);
+        }
+    }
+}
+
+fn work(marker: Marker) {
+    MARKER.with(|m| *m.borrow_mut() = Some(Arc::clone(&marker)));
     loop {
         let mut state = lock();
         let task = loop {
@@ -231,6 +334,7 @@ fn work() {
             // Threads added for a stall go away once they are not needed; one always stays.
             if wait.timed_out() && state.tasks.is_empty() && state.threads > 1 {
                 state.threads -= 1;
+                state.markers.retain(|m| !Arc::ptr_eq(m, &marker));
                 return;
             }
         };

@@ -1,6 +1,7 @@
 //! Synchronous inference: validate, take a slot, bind, infer on the caller's thread, respond.
 
 use super::bind::{Occupied, bind, collect};
+use super::dispatcher::Blocking;
 use super::request::Request;
 use super::response::Response;
 use super::validate::validate;
@@ -13,7 +14,7 @@ pub fn infer(manager: &ServableManager, request: &Request) -> Result<Response> {
     let servable = manager.servable(&request.servable_name, request.servable_version)?;
     let loaded = servable.loaded();
     validate(request, &loaded.inputs, &loaded.outputs)?;
-    let mut occupied = Occupied::new(loaded.pool.acquire());
+    let mut occupied = Occupied::new(loaded.pool.acquire(Blocking::enter));
     bind(&mut occupied, request, loaded)?;
     occupied
         .slot()
