@@ -602,6 +602,73 @@ static void self_delete_cb(OVMS_InferenceResponse *response, uint32_t flag, void
     au_counter_add(ctx->done, 1);
 }
 
+/* A large input (128 KiB) is read from the caller's buffer in place, and the slot lets go of it
+ * before the callback: the callback poisons and frees it, and the next request on the same slot
+ * still gets its own results (memcheck would also report a later read of the freed buffer). */
+#define LARGE_N 32768
+typedef struct {
+    au_counter *done;
+    float first;
+    float *input;
+    atomic_int calls;
+    atomic_bool values_ok;
+} large_ctx;
+
+static void large_cb(OVMS_InferenceResponse *response, uint32_t flag, void *user) {
+    large_ctx *ctx = (large_ctx *)user;
+    bool ok = flag == 0 && response != NULL;
+    if (ok) {
+        const char *name;
+        OVMS_DataType datatype;
+        const int64_t *shape;
+        size_t dims, bytes = 0;
+        const void *data = NULL;
+        OVMS_BufferType buffer_type;
+        uint32_t device;
+        ok = OVMS_InferenceResponseOutput(response, 0, &name, &datatype, &shape, &dims, &data, &bytes, &buffer_type,
+                                          &device) == NULL &&
+             data != NULL && bytes == LARGE_N * sizeof(float);
+        for (int i = 0; ok && i < LARGE_N; i++) {
+            float expected = ctx->first + (float)i + 1.0f, got = ((const float *)data)[i];
+            if (got < expected - 0.01f || got > expected + 0.01f)
+                ok = false;
+        }
+    }
+    if (response != NULL)
+        OVMS_InferenceResponseDelete(response);
+    memset(ctx->input, 0xff, LARGE_N * sizeof(float));
+    free(ctx->input);
+    ctx->input = NULL;
+    atomic_store(&ctx->values_ok, ok);
+    atomic_fetch_add(&ctx->calls, 1);
+    au_counter_add(ctx->done, 1);
+}
+
+static void test_large_input_released_before_callback(void) {
+    au_counter done;
+    au_counter_init(&done);
+    const int64_t shape[2] = {1, LARGE_N};
+    for (int round = 0; round < 3; round++) {
+        large_ctx ctx = {&done, (float)(round * 1000), (float *)malloc(LARGE_N * sizeof(float)), 0, false};
+        REQUIRE(ctx.input != NULL);
+        for (int i = 0; i < LARGE_N; i++)
+            ctx.input[i] = ctx.first + (float)i;
+        OVMS_InferenceRequest *request = NULL;
+        REQUIRE_OK(OVMS_InferenceRequestNew(&request, server, "dummy_large", 1));
+        REQUIRE_OK(OVMS_InferenceRequestAddInput(request, "b", OVMS_DATATYPE_FP32, shape, 2));
+        REQUIRE_OK(OVMS_InferenceRequestInputSetData(request, "b", ctx.input, LARGE_N * sizeof(float),
+                                                     OVMS_BUFFERTYPE_CPU, 0));
+        REQUIRE_OK(OVMS_InferenceRequestSetCompletionCallback(request, large_cb, &ctx));
+        REQUIRE_OK(OVMS_InferenceAsync(server, request));
+        AWAIT(&done, round + 1);
+        CHECK_EQ(atomic_load(&ctx.calls), 1);
+        CHECK(atomic_load(&ctx.values_ok));
+        OVMS_InferenceRequestDelete(request);
+    }
+    au_counter_destroy(&done);
+    CHECK_POOL_AT_REST(server, "dummy_large", 1);
+}
+
 static void test_callback_deletes_its_request(void) {
     const int n = (int)au_scaled(200, 30);
     self_delete_ctx *ctxs = calloc((size_t)n, sizeof *ctxs);
@@ -959,6 +1026,7 @@ int main(void) {
     RUN_TEST(test_callback_runs_sync_inference_same_model, 120);
     RUN_TEST(test_callback_resubmits_request, 120);
     RUN_TEST(test_callback_deletes_its_request, 60);
+    RUN_TEST(test_large_input_released_before_callback, 120);
     RUN_TEST(test_blocked_callbacks_do_not_block_others, 180);
     RUN_TEST(test_slow_callbacks, 120);
     RUN_TEST(test_delete_waits_for_all_callbacks_then_restart, 240);
