@@ -115,18 +115,25 @@ struct InUserCode {
     young: usize,
     /// In a longer callback, not waiting inside the library.
     old: usize,
+    /// Waiting inside the library.
+    blocked: usize,
 }
 
 fn in_user_code(state: &State) -> InUserCode {
     let now = now_ns();
     let young = YOUNG.as_nanos() as u64;
-    let mut counts = InUserCode { young: 0, old: 0 };
+    let mut counts = InUserCode {
+        young: 0,
+        old: 0,
+        blocked: 0,
+    };
     for marker in &state.markers {
         let value = marker.load(SeqCst);
-        if value < SINCE {
+        if value == BLOCKED {
+            counts.blocked += 1;
+        } else if value == OUTSIDE {
             continue;
-        }
-        if now.saturating_sub(value - SINCE) < young {
+        } else if now.saturating_sub(value - SINCE) < young {
             counts.young += 1;
         } else {
             counts.old += 1;
@@ -169,16 +176,23 @@ fn ensure_taker(state: &mut State) -> bool {
     if state.tasks.is_empty() || in_library(state) > 0 {
         return false;
     }
-    let user_code = in_user_code(state);
     if state.threads == 0 {
         start_thread(state);
-    } else if user_code.young == 0 && state.idle > 0 {
-        // No busy thread is expected back soon.
+        return false;
+    }
+    if state.idle == state.threads {
         return true;
-    } else if user_code.young == 0 && user_code.old == 0 {
+    }
+    let user_code = in_user_code(state);
+    // Every busy thread is blocked or in a long callback (none just left user code).
+    let held_up = user_code.young == 0 && user_code.old + user_code.blocked > 0;
+    if held_up && state.idle > 0 {
+        return true;
+    }
+    if held_up && user_code.old == 0 {
         // Every busy thread waits inside the library, maybe for this very work.
         start_thread(state);
-    } else {
+    } else if user_code.young + user_code.old > 0 {
         // A callback may be back soon; if not, the watchdog adds threads, slower and slower,
         // so that many callbacks stuck on one lock (a language runtime's) do not balloon them.
         if !state.watchdog_started {
