@@ -118,11 +118,7 @@ typedef struct {
 } job;
 
 struct worker {
-    pthread_t thread;
-    start_gate *gate;
-    size_t quota;
-    samples latency;
-    uint64_t errors;
+    bench_client c; /* first: run_workload reads it */
     void *data; /* the client's input buffer */
     job *jobs;
     int njobs;
@@ -137,7 +133,7 @@ static uint64_t sync_iteration(worker *w) {
     ov_status_e status = ov_infer_request_infer(s->request);
     pool_release(index);
     uint64_t t1 = now_ns();
-    if (status != OK && w->errors++ == 0) fprintf(stderr, "infer failed: %d\n", (int)status);
+    if (status != OK && w->c.errors++ == 0) fprintf(stderr, "infer failed: %d\n", (int)status);
     return t1 - t0;
 }
 
@@ -164,8 +160,8 @@ static void async_loop(worker *w, size_t quota, bool record) {
         for (size_t k = 0; k < n; k++) {
             job *j = &w->jobs[ready[k]];
             ov_status_e status = ov_infer_request_wait(j->s.request);
-            if (status != OK) w->errors++;
-            if (record) samples_add(&w->latency, j->t_done - j->t_submit);
+            if (status != OK) w->c.errors++;
+            if (record) samples_add(&w->c.latency, j->t_done - j->t_submit);
             completed++;
             if (submitted < quota) {
                 submit(j);
@@ -180,10 +176,10 @@ static void *worker_main(void *arg) {
     if (g_async) async_loop(w, g_warmup, false);
     else
         for (size_t i = 0; i < g_warmup; i++) sync_iteration(w);
-    gate_ready_and_wait(w->gate);
-    if (g_async) async_loop(w, w->quota, true);
+    gate_ready_and_wait(w->c.gate);
+    if (g_async) async_loop(w, w->c.quota, true);
     else
-        for (size_t i = 0; i < w->quota; i++) samples_add(&w->latency, sync_iteration(w));
+        for (size_t i = 0; i < w->c.quota; i++) samples_add(&w->c.latency, sync_iteration(w));
     return NULL;
 }
 
@@ -326,9 +322,9 @@ int main(int argc, char **argv) {
     worker *workers = (worker *)calloc((size_t)threads, sizeof(worker));
     for (int t = 0; t < threads; t++) {
         worker *w = &workers[t];
-        w->gate = &gate;
-        w->quota = per_thread;
-        samples_init(&w->latency, per_thread);
+        w->c.gate = &gate;
+        w->c.quota = per_thread;
+        samples_init(&w->c.latency, per_thread);
         w->data = malloc(g_bytes);
         fill_random(w->data, g_bytes, g_is_f32, g_seed + 1000003ull * (uint64_t)(t + 1));
         if (g_async) {
@@ -345,32 +341,13 @@ int main(int argc, char **argv) {
                 die_ov(ov_infer_request_set_callback(j->s.request, &j->callback), "ov_infer_request_set_callback");
             }
         }
-        if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+        if (pthread_create(&w->c.thread, NULL, worker_main, w) != 0) {
             fprintf(stderr, "cannot create thread %d\n", t);
             return EX_SOFTWARE_;
         }
     }
-    gate_wait_ready(&gate);
     bench_result result;
-    memset(&result, 0, sizeof result);
-    result.rss_before_kib = vm_rss_kib();
-    printf("Benchmark starting workload\n");
-    fflush(stdout);
-    uint64_t start = now_ns();
-    gate_open(&gate);
-    for (int t = 0; t < threads; t++) pthread_join(workers[t].thread, NULL);
-    uint64_t end = now_ns();
-    result.rss_after_kib = vm_rss_kib();
-
-    samples *all = (samples *)calloc((size_t)threads, sizeof(samples));
-    for (int t = 0; t < threads; t++) {
-        all[t] = workers[t].latency;
-        result.completed += samples_len(&workers[t].latency);
-        result.errors += workers[t].errors;
-    }
-    result.wall_s = (double)(end - start) / 1e9;
-    result.fps = (double)result.completed / result.wall_s;
-    summarize(all, threads, &result);
+    run_workload(&gate, workers, sizeof(worker), threads, &result);
     print_result("bare", g_async ? "async_INFERENCE_ONLY" : "sync_INFERENCE_ONLY", threads,
                  g_async ? g_inflight : 1, (int)nireq, &result);
 
@@ -379,12 +356,11 @@ int main(int argc, char **argv) {
         for (int k = 0; k < w->njobs; k++) free_slot(&w->jobs[k].s);
         free(w->jobs);
         free(w->data);
-        free(w->latency.ns);
+        free(w->c.latency.ns);
     }
     for (int i = 0; i < g_nslots; i++) free_slot(&g_slots[i]);
     free(g_slots);
     free(g_free);
-    free(all);
     free(workers);
     ov_compiled_model_free(g_compiled);
     ov_model_free(model);

@@ -246,6 +246,46 @@ static void summarize(samples *per_thread, int threads, bench_result *r) {
     free(all);
 }
 
+/* What each client thread of a host has; each host's worker struct begins with one. */
+typedef struct {
+    pthread_t thread;
+    start_gate *gate;
+    size_t quota; /* timed inferences */
+    samples latency;
+    uint64_t errors;
+} bench_client;
+
+/* The timed workload, the same in both hosts: once every client thread waits at the gate, note
+ * the RSS, open the gate, join the threads and fill `r` from their samples. `clients` is the
+ * first of `threads` workers laid out `stride` bytes apart. */
+static void run_workload(start_gate *gate, void *clients, size_t stride, int threads, bench_result *r) {
+    gate_wait_ready(gate);
+    memset(r, 0, sizeof *r);
+    r->rss_before_kib = vm_rss_kib();
+    printf("Benchmark starting workload\n");
+    fflush(stdout);
+    uint64_t start = now_ns();
+    gate_open(gate);
+    for (int t = 0; t < threads; t++) {
+        bench_client *c = (bench_client *)((char *)clients + (size_t)t * stride);
+        pthread_join(c->thread, NULL);
+    }
+    uint64_t end = now_ns();
+    r->rss_after_kib = vm_rss_kib();
+
+    samples *all = (samples *)calloc((size_t)threads, sizeof(samples));
+    for (int t = 0; t < threads; t++) {
+        bench_client *c = (bench_client *)((char *)clients + (size_t)t * stride);
+        all[t] = c->latency;
+        r->completed += samples_len(&c->latency);
+        r->errors += c->errors;
+    }
+    r->wall_s = (double)(end - start) / 1e9;
+    r->fps = (double)r->completed / r->wall_s;
+    summarize(all, threads, r);
+    free(all);
+}
+
 /* OVMS capi_benchmark's closing lines (FPS as C++'s default stream format prints it), our
  * percentiles and RSS, and one machine-readable line for scripts/bench.sh. */
 static void print_result(const char *side, const char *mode, int threads, int inflight, int nireq,

@@ -102,12 +102,8 @@ typedef struct {
 } job;
 
 struct worker {
+    bench_client c; /* first: run_workload reads it */
     int index;
-    pthread_t thread;
-    start_gate *gate;
-    size_t quota;
-    samples latency;
-    uint64_t errors;
     /* sync */
     OVMS_InferenceRequest *request;
     void *ring[RING];
@@ -151,7 +147,7 @@ static uint64_t sync_iteration(worker *w, size_t i) {
     }
     }
     if (status) {
-        if (w->errors++ == 0) print_status("Error occurred during inference", status);
+        if (w->c.errors++ == 0) print_status("Error occurred during inference", status);
         OVMS_StatusDelete(status);
     }
     return t1 - t0;
@@ -171,8 +167,8 @@ static void on_complete_resubmit(OVMS_InferenceResponse *response, uint32_t flag
     job *j = (job *)user;
     worker *w = j->w;
     uint64_t t = now_ns();
-    if (w->recording) samples_add(&w->latency, t - j->t_submit);
-    if (flag) __atomic_fetch_add(&w->errors, 1, __ATOMIC_RELAXED);
+    if (w->recording) samples_add(&w->c.latency, t - j->t_submit);
+    if (flag) __atomic_fetch_add(&w->c.errors, 1, __ATOMIC_RELAXED);
     else OVMS_InferenceResponseDelete(response);
     if (atomic_fetch_add(&w->cb_submitted, 1) < w->cb_quota) {
         j->t_submit = now_ns();
@@ -215,8 +211,8 @@ static void async_loop(worker *w, size_t quota, bool record) {
         size_t n = cq_pop_all(&w->cq, ready);
         for (size_t k = 0; k < n; k++) {
             job *j = &w->jobs[ready[k]];
-            if (record) samples_add(&w->latency, j->t_done - j->t_submit);
-            if (j->flag) w->errors++;
+            if (record) samples_add(&w->c.latency, j->t_done - j->t_submit);
+            if (j->flag) w->c.errors++;
             else OVMS_InferenceResponseDelete(j->response);
             completed++;
             if (submitted < quota) {
@@ -234,11 +230,11 @@ static void *worker_main(void *arg) {
     } else {
         for (size_t i = 0; i < g_warmup; i++) sync_iteration(w, i);
     }
-    gate_ready_and_wait(w->gate);
+    gate_ready_and_wait(w->c.gate);
     if (g_async) {
-        async_loop(w, w->quota, true);
+        async_loop(w, w->c.quota, true);
     } else {
-        for (size_t i = 0; i < w->quota; i++) samples_add(&w->latency, sync_iteration(w, i));
+        for (size_t i = 0; i < w->c.quota; i++) samples_add(&w->c.latency, sync_iteration(w, i));
     }
     return NULL;
 }
@@ -420,9 +416,9 @@ int main(int argc, char **argv) {
     for (int t = 0; t < threads; t++) {
         worker *w = &workers[t];
         w->index = t;
-        w->gate = &gate;
-        w->quota = per_thread;
-        samples_init(&w->latency, per_thread);
+        w->c.gate = &gate;
+        w->c.quota = per_thread;
+        samples_init(&w->c.latency, per_thread);
         uint64_t seed = g_seed + 1000003ull * (uint64_t)(t + 1);
         if (g_async) {
             w->njobs = g_inflight;
@@ -448,32 +444,13 @@ int main(int argc, char **argv) {
             for (int k = ring; k < RING; k++) w->ring[k] = w->ring[k % ring];
             if (g_mode != RESET_REQUEST) w->request = prepare_request(w->ring[0]);
         }
-        if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+        if (pthread_create(&w->c.thread, NULL, worker_main, w) != 0) {
             fprintf(stderr, "cannot create thread %d\n", t);
             return EX_SOFTWARE_;
         }
     }
-    gate_wait_ready(&gate);
     bench_result result;
-    memset(&result, 0, sizeof result);
-    result.rss_before_kib = vm_rss_kib();
-    printf("Benchmark starting workload\n");
-    fflush(stdout);
-    uint64_t start = now_ns();
-    gate_open(&gate);
-    for (int t = 0; t < threads; t++) pthread_join(workers[t].thread, NULL);
-    uint64_t end = now_ns();
-    result.rss_after_kib = vm_rss_kib();
-
-    samples *all = (samples *)calloc((size_t)threads, sizeof(samples));
-    for (int t = 0; t < threads; t++) {
-        all[t] = workers[t].latency;
-        result.completed += samples_len(&workers[t].latency);
-        result.errors += workers[t].errors;
-    }
-    result.wall_s = (double)(end - start) / 1e9;
-    result.fps = (double)result.completed / result.wall_s;
-    summarize(all, threads, &result);
+    run_workload(&gate, workers, sizeof(worker), threads, &result);
     char mode_text[64];
     snprintf(mode_text, sizeof mode_text, "%s%s", g_async ? "async_" : "sync_", MODE_NAMES[g_mode]);
     uint32_t slots = 0, idle = 0, queued = 0;
@@ -496,9 +473,8 @@ int main(int argc, char **argv) {
             int ring = g_mode == INFERENCE_ONLY ? 1 : RING;
             for (int k = 0; k < ring; k++) free(w->ring[k]);
         }
-        free(w->latency.ns);
+        free(w->c.latency.ns);
     }
-    free(all);
     free(workers);
     OVMS_InferenceRequestDelete(check);
     free(check_data);
