@@ -170,6 +170,19 @@ def _shape_array(shape: tuple):
     return arr
 
 
+def _attach_tensors(request, plan, add, set_data) -> None:
+    """Adds each (name, type code, array) of `plan` to `request` with `add` (an input or an output)
+    and points it at the array's memory with `set_data`."""
+    for bname, code, arr in plan:
+        shape = arr.shape
+        status = add(request, bname, code, _SHAPES.get(shape) or _shape_array(shape), len(shape))
+        if status:
+            raise _error(status)
+        status = set_data(request, bname, _address(arr), arr.nbytes, _CPU, 0)
+        if status:
+            raise _error(status)
+
+
 def _address(arr: np.ndarray) -> int:
     """The address of a C-contiguous array's first byte."""
     try:
@@ -715,23 +728,9 @@ class Server:
             raise _error(status)
         request = scratch.req.value
         try:
-            for bname, code, arr in plan:
-                shape = arr.shape
-                status = _AddInput(request, bname, code, _SHAPES.get(shape) or _shape_array(shape), len(shape))
-                if status:
-                    raise _error(status)
-                status = _InputSetData(request, bname, _address(arr), arr.nbytes, _CPU, 0)
-                if status:
-                    raise _error(status)
+            _attach_tensors(request, plan, _AddInput, _InputSetData)
             if out_plan:
-                for bname, code, arr in out_plan:
-                    shape = arr.shape
-                    status = _AddOutput(request, bname, code, _SHAPES.get(shape) or _shape_array(shape), len(shape))
-                    if status:
-                        raise _error(status)
-                    status = _OutputSetData(request, bname, _address(arr), arr.nbytes, _CPU, 0)
-                    if status:
-                        raise _error(status)
+                _attach_tensors(request, out_plan, _AddOutput, _OutputSetData)
         except BaseException:
             _RequestDelete(request)
             raise
