@@ -90,18 +90,24 @@ def test_version_zero_is_the_highest(server):
 # --- zero copy ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def spy_input_pointers(monkeypatch):
-    """Records the data pointer passed to OVMS_InferenceRequestInputSetData."""
+def spy_set_data(monkeypatch, attr):
+    """Records (name, data pointer, size) of each call to the `_server` binding `attr`, one of the
+    SetData functions, and still makes the call."""
     seen = []
-    real = _server._InputSetData
+    real = getattr(_server, attr)
 
     def spy(request, name, data, size, buffer_type, device):
         seen.append((name, data, size))
         return real(request, name, data, size, buffer_type, device)
 
-    monkeypatch.setattr(_server, "_InputSetData", spy)
+    monkeypatch.setattr(_server, attr, spy)
     return seen
+
+
+@pytest.fixture
+def spy_input_pointers(monkeypatch):
+    """Records the data pointer passed to OVMS_InferenceRequestInputSetData."""
+    return spy_set_data(monkeypatch, "_InputSetData")
 
 
 def test_contiguous_input_is_passed_by_pointer(server, spy_input_pointers):
@@ -208,14 +214,7 @@ def test_preallocated_output_is_written_in_place(server, monkeypatch, reference)
 
 
 def test_preallocated_output_pointer_reaches_the_library(server, monkeypatch):
-    seen = []
-    real = _server._OutputSetData
-
-    def spy(request, name, data, size, buffer_type, device):
-        seen.append((name, data, size))
-        return real(request, name, data, size, buffer_type, device)
-
-    monkeypatch.setattr(_server, "_OutputSetData", spy)
+    seen = spy_set_data(monkeypatch, "_OutputSetData")
     target = np.empty((1, 3, 4, 5), np.float32)
     x = randn(1, 3, 4, 5)
     server.infer("increment", {"input": x}, outputs={"output": target})
