@@ -68,11 +68,10 @@ struct State {
     stall_seen: bool,
 }
 
-/// Threads running a user callback, and tasks queued. Atomics rather than `State` fields so that
-/// entering and leaving user code, twice per request, takes no lock in the common case. Both
-/// are `SeqCst`: a thread entering user code and a task being queued each see the other's
-/// change, so one of them makes sure the task gets a thread.
-static IN_USER_CODE: AtomicUsize = AtomicUsize::new(0);
+/// Tasks queued: an atomic beside `State.tasks` so that entering and leaving user code, twice
+/// per request, takes no lock in the common case. With the markers it is `SeqCst`: a thread
+/// entering user code (or blocking) and a task being queued each see the other's change, so one
+/// of them makes sure the task gets a thread.
 static QUEUED: AtomicUsize = AtomicUsize::new(0);
 
 static STATE: Mutex<State> = Mutex::new(State {
@@ -102,13 +101,6 @@ fn lock() -> MutexGuard<'static, State> {
     STATE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Threads running library code, which take queued tasks when they are done.
-fn in_library(state: &State) -> usize {
-    state
-        .threads
-        .saturating_sub(state.idle + IN_USER_CODE.load(SeqCst))
-}
-
 /// Threads in user code, by kind.
 struct InUserCode {
     /// In a callback that began less than `YOUNG` ago.
@@ -117,6 +109,12 @@ struct InUserCode {
     old: usize,
     /// Waiting inside the library.
     blocked: usize,
+}
+
+impl InUserCode {
+    fn total(&self) -> usize {
+        self.young + self.old + self.blocked
+    }
 }
 
 fn in_user_code(state: &State) -> InUserCode {
@@ -142,9 +140,18 @@ fn in_user_code(state: &State) -> InUserCode {
     counts
 }
 
+/// Threads running library code, which take queued tasks when they are done.
+fn in_library(state: &State, user_code: &InUserCode) -> usize {
+    state.threads.saturating_sub(state.idle + user_code.total())
+}
+
 /// Whether queued tasks wait on threads that are all inside user code.
 fn stalled(state: &State) -> bool {
-    !state.tasks.is_empty() && in_library(state) == 0 && IN_USER_CODE.load(SeqCst) > 0
+    if state.tasks.is_empty() {
+        return false;
+    }
+    let user_code = in_user_code(state);
+    in_library(state, &user_code) == 0 && user_code.total() > 0
 }
 
 fn start_thread(state: &mut State) {
@@ -167,32 +174,36 @@ fn start_thread(state: &mut State) {
     }
 }
 
-/// Makes sure queued tasks will be taken: a thread in library code takes them when done; if
-/// every busy thread is in user code the watchdog is alerted; if no thread is busy an idle one
-/// must be woken, which is returned for the caller to do after unlocking, so the woken thread
-/// does not run into the lock still held.
+/// Makes sure queued tasks will be taken. A thread in library code takes them when done. If no
+/// thread is busy, or every busy one is blocked or in a long callback, an idle thread must be
+/// woken: that is returned, for the caller to do after unlocking so the woken thread does not
+/// run into the lock still held. With no idle thread, one starts at once if every busy thread
+/// is blocked in the library; otherwise the watchdog is alerted.
 #[must_use]
 fn ensure_taker(state: &mut State) -> bool {
-    if state.tasks.is_empty() || in_library(state) > 0 {
+    if state.tasks.is_empty() {
         return false;
     }
     if state.threads == 0 {
         start_thread(state);
         return false;
     }
-    if state.idle == state.threads {
-        return true;
-    }
+    // One reading of the markers: a thread leaving user code meanwhile counts as in library
+    // code, which it is.
     let user_code = in_user_code(state);
-    // Every busy thread is blocked or in a long callback (none just left user code).
-    let held_up = user_code.young == 0 && user_code.old + user_code.blocked > 0;
-    if held_up && state.idle > 0 {
-        return true;
+    if in_library(state, &user_code) > 0 {
+        return false;
     }
-    if held_up && user_code.old == 0 {
+    if user_code.total() == 0 {
+        return true; // every thread is idle
+    }
+    if user_code.young == 0 && state.idle > 0 {
+        return true; // every busy thread is blocked or in a long callback
+    }
+    if user_code.young == 0 && user_code.old == 0 {
         // Every busy thread waits inside the library, maybe for this very work.
         start_thread(state);
-    } else if user_code.young + user_code.old > 0 {
+    } else {
         // A callback may be back soon; if not, the watchdog adds threads, slower and slower,
         // so that many callbacks stuck on one lock (a language runtime's) do not balloon them.
         if !state.watchdog_started {
@@ -268,30 +279,31 @@ pub fn spawn(task: impl FnOnce() + Send + 'static) {
     }
 }
 
-/// Runs a user callback, marked as such on a dispatcher thread (see `ensure_taker`).
-pub fn run_user_code(callback: impl FnOnce()) {
-    let Some(marker) = my_marker() else {
-        callback();
-        return;
-    };
-    // Marked before counted and uncounted before unmarked: a thread counted in user code
-    // always has its marker set.
-    marker.store(SINCE + now_ns(), SeqCst);
-    IN_USER_CODE.fetch_add(1, SeqCst);
-    struct Leave(Marker);
-    impl Drop for Leave {
-        fn drop(&mut self) {
-            IN_USER_CODE.fetch_sub(1, SeqCst);
-            self.0.store(OUTSIDE, SeqCst);
-        }
-    }
-    let _leave = Leave(marker);
+/// For a thread whose marker just changed: if tasks are queued, makes sure one will be taken.
+fn ensure_queued_taken() {
     if QUEUED.load(SeqCst) > 0 {
         let wake = ensure_taker(&mut lock());
         if wake {
             WORK.notify_one();
         }
     }
+}
+
+/// Runs a user callback, marked as such on a dispatcher thread (see `ensure_taker`).
+pub fn run_user_code(callback: impl FnOnce()) {
+    let Some(marker) = my_marker() else {
+        callback();
+        return;
+    };
+    marker.store(SINCE + now_ns(), SeqCst);
+    struct Leave(Marker);
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            self.0.store(OUTSIDE, SeqCst);
+        }
+    }
+    let _leave = Leave(marker);
+    ensure_queued_taken();
     callback();
 }
 
@@ -310,13 +322,7 @@ impl Blocking {
             return Blocking(None);
         }
         marker.store(BLOCKED, SeqCst);
-        // Pairs with `spawn` as entering user code does: one of the two sees the other.
-        if QUEUED.load(SeqCst) > 0 {
-            let wake = ensure_taker(&mut lock());
-            if wake {
-                WORK.notify_one();
-            }
-        }
+        ensure_queued_taken();
         Blocking(Some((marker, before)))
     }
 }
