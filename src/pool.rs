@@ -7,9 +7,10 @@
 //! caller goes back to the head of the queue; each blocked caller loses a slot this way at most
 //! `MAX_OVERTAKES` times, so nobody starves. A thread that loops on sync inference then keeps
 //! running on the core OpenVINO pinned it to instead of sleeping and migrating on every call,
-//! which otherwise costs a third of the throughput once threads outnumber slots. Each slot registers its OpenVINO completion
-//! callback once, at creation; per-request state sits in the slot's in-flight cell, which
-//! exactly one party empties.
+//! which otherwise costs a third of the throughput once threads outnumber slots.
+//!
+//! Each slot registers its OpenVINO completion callback once, at creation; per-request state
+//! sits in the slot's in-flight cell, which exactly one party empties.
 
 use crate::ov::{Callback, InferRequest, OvResult, Tensor};
 use std::collections::VecDeque;
