@@ -243,7 +243,7 @@ def test_raising_done_callback_does_not_break_completions(server, caplog):
         assert future.result(timeout=10)["a"][0, 0] == 1
 
 
-def test_close_inside_a_completion_callback_is_refused(server):
+def test_close_inside_a_completion_callback_is_refused(server, monkeypatch):
     """close() from the library's completion thread would wait for itself: it raises."""
     outcomes = []
 
@@ -256,12 +256,23 @@ def test_close_inside_a_completion_callback_is_refused(server):
         except RuntimeError as e:
             outcomes.append(str(e))
 
+    # Completions wait at this gate (on their library thread, GIL released) until every
+    # done-callback is attached, so each future completes on a library thread, never here.
+    attached = threading.Event()
+
+    class GatedPending(dict):
+        def pop(self, *args):
+            attached.wait(10)
+            return super().pop(*args)
+
+    monkeypatch.setattr(_server, "_PENDING", GatedPending(_server._PENDING))
     futures = [server.infer_async("dummy", {"b": X}) for _ in range(50)]
     for future in futures:
         future.add_done_callback(callback)
+    attached.set()
     for future in futures:
         future.result(timeout=10)
-    assert outcomes, "no completion ran on a library thread"
+    assert len(outcomes) == 50, outcomes
     assert all("completion callback" in o for o in outcomes), outcomes
     assert not server.closed and server.infer("dummy", {"b": X})["a"][0, 0] == 1
 
