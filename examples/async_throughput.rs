@@ -146,25 +146,26 @@ fn bare(compiled: &ov::CompiledModel, in_flight: usize, duration: Duration, inpu
         .iter()
         .map(|b| ov::Callback::new(on_bare, &**b as *const Back as *mut c_void))
         .collect();
-    let requests: Vec<ov::InferRequest> = (0..in_flight)
+    let mut requests: Vec<ov::InferRequest> = (0..in_flight)
         .map(|_| compiled.create_infer_request().unwrap())
         .collect();
     let mut output = [0f32; 10];
-    let run = |request: &ov::InferRequest| {
+    let run = |request: &mut ov::InferRequest| {
         let tensor = request.input_tensor(0).unwrap();
         unsafe {
             std::ptr::copy_nonoverlapping(input.as_ptr(), tensor.data().unwrap().cast::<f32>(), 10)
         };
-        request.start_async().unwrap();
+        // SAFETY: the request is not touched again until its callback has run.
+        unsafe { request.async_start().start() }.unwrap();
     };
-    for (request, callback) in requests.iter().zip(&callbacks) {
+    for (request, callback) in requests.iter_mut().zip(&callbacks) {
         unsafe { request.set_callback(callback).unwrap() };
         run(request);
     }
     let started = Instant::now();
     let mut count = 0u64;
-    let finish = |index: usize, output: &mut [f32; 10]| {
-        let request = &requests[index];
+    let finish = |requests: &mut [ov::InferRequest], index: usize, output: &mut [f32; 10]| {
+        let request = &mut requests[index];
         request.wait().unwrap();
         let result = request.output_tensor(0).unwrap();
         unsafe {
@@ -177,14 +178,14 @@ fn bare(compiled: &ov::CompiledModel, in_flight: usize, duration: Duration, inpu
     };
     while started.elapsed() < duration {
         let (index, _) = finished.recv().unwrap();
-        finish(index, &mut output);
+        finish(&mut requests, index, &mut output);
         count += 1;
-        run(&requests[index]);
+        run(&mut requests[index]);
     }
     let rate = count as f64 / started.elapsed().as_secs_f64();
     for _ in 0..in_flight {
         let (index, _) = finished.recv().unwrap();
-        finish(index, &mut output);
+        finish(&mut requests, index, &mut output);
     }
     assert_eq!(output[0], input[0] + 1.0);
     drop(requests);

@@ -82,7 +82,7 @@ fn main() {
             BufferTypeArg(0),
             0,
         ));
-        let ours = |out: &mut [f32]| {
+        let mut ours = |out: &mut [f32]| {
             let mut response = null_mut();
             ok(OVMS_Inference(server, request, &mut response));
             let (mut name, mut dt, mut shape, mut dims) =
@@ -102,9 +102,9 @@ fn main() {
         let compiled = core
             .compile(&core.read_model(&model).unwrap(), "CPU", &[])
             .unwrap();
-        let infer_request = compiled.create_infer_request().unwrap();
+        let mut infer_request = compiled.create_infer_request().unwrap();
         let input_tensor = infer_request.input_tensor(0).unwrap();
-        let bare = |out: &mut [f32]| {
+        let mut bare = |out: &mut [f32]| {
             std::ptr::copy_nonoverlapping(
                 input.as_ptr(),
                 input_tensor.data().unwrap().cast::<f32>(),
@@ -119,20 +119,21 @@ fn main() {
             );
         };
 
-        let time = |f: &dyn Fn(&mut [f32]), out: &mut [f32], samples: &mut Vec<f64>, n: usize| {
-            for _ in 0..n {
-                let start = Instant::now();
-                f(out);
-                samples.push(start.elapsed().as_secs_f64() * 1e6);
-            }
-        };
+        let time =
+            |f: &mut dyn FnMut(&mut [f32]), out: &mut [f32], samples: &mut Vec<f64>, n: usize| {
+                for _ in 0..n {
+                    let start = Instant::now();
+                    f(out);
+                    samples.push(start.elapsed().as_secs_f64() * 1e6);
+                }
+            };
         let (mut ours_us, mut bare_us) = (Vec::new(), Vec::new());
-        time(&ours, &mut output, &mut Vec::new(), 1000);
-        time(&bare, &mut output, &mut Vec::new(), 1000);
+        time(&mut ours, &mut output, &mut Vec::new(), 1000);
+        time(&mut bare, &mut output, &mut Vec::new(), 1000);
         let rounds = 10;
         for _ in 0..rounds {
-            time(&ours, &mut output, &mut ours_us, iterations / rounds);
-            time(&bare, &mut output, &mut bare_us, iterations / rounds);
+            time(&mut ours, &mut output, &mut ours_us, iterations / rounds);
+            time(&mut bare, &mut output, &mut bare_us, iterations / rounds);
         }
         assert_eq!(output, (1..=10).map(|i| i as f32).collect::<Vec<_>>());
         let (m_ours, m_bare) = (median(&mut ours_us), median(&mut bare_us));

@@ -11,6 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// Ranks above this are refused before the shape is read: no OpenVINO device plugin handles more
+// than 12 dimensions (oneDNN's limit), so this only keeps a lying `dimCount` from making the
+// library read or allocate without bound.
+#define MAX_RANK 64
+
 #define OVMS_API_VERSION_MAJOR 1
 
 #define OVMS_API_VERSION_MINOR 3
@@ -65,6 +70,7 @@ typedef enum OVMS_ServableState_enum {
   OVMS_STATE_LOADING_FAILED = 5,
 } OVMS_ServableState;
 
+// Log levels, most verbose first.
 typedef enum OVMS_LogLevel_enum {
   OVMS_LOG_TRACE = 0,
   OVMS_LOG_DEBUG = 1,
@@ -73,23 +79,36 @@ typedef enum OVMS_LogLevel_enum {
   OVMS_LOG_ERROR = 4,
 } OVMS_LogLevel;
 
+// An inference request. The caller owns it (`OVMS_InferenceRequestDelete`) and the buffers it
+// references, which must stay valid until the inference completes.
 typedef struct OVMS_InferenceRequest_ OVMS_InferenceRequest;
 
+// An inference response. Its receiver owns it (the caller of `OVMS_Inference`, or the
+// completion callback) and frees it with `OVMS_InferenceResponseDelete`.
 typedef struct OVMS_InferenceResponse_ OVMS_InferenceResponse;
 
-// Server metadata, a JSON object.
+// Server metadata, a JSON object. The caller owns it and frees it with
+// `OVMS_ServerMetadataDelete`.
 typedef struct OVMS_Metadata_ OVMS_Metadata;
 
+// Models settings (the config file path). The caller owns them (`OVMS_ModelsSettingsDelete`);
+// a start copies what it needs.
 typedef struct OVMS_ModelsSettings_ OVMS_ModelsSettings;
 
+// A snapshot of a servable version's inputs and outputs. The caller owns it and frees it with
+// `OVMS_ServableMetadataDelete`; the names and arrays it hands out are borrowed from it.
 typedef struct OVMS_ServableMetadata_ OVMS_ServableMetadata;
 
-// The server: a process-wide singleton.
+// The server: a process-wide singleton. `OVMS_ServerNew` hands out the same pointer every
+// time; nothing frees it (`OVMS_ServerDelete` stops it, and it can be started again).
 typedef struct OVMS_Server_ OVMS_Server;
 
+// Server settings. The caller owns them (`OVMS_ServerSettingsDelete`); a start copies what it
+// needs, so they may be deleted right after it.
 typedef struct OVMS_ServerSettings_ OVMS_ServerSettings;
 
-// An error: its OVMS status code and details text. Owned by the caller (`OVMS_StatusDelete`).
+// An error: an OVMS status code and its details text. The caller owns it and frees it with
+// `OVMS_StatusDelete`.
 typedef struct OVMS_Status_ OVMS_Status;
 
 // Completion callback: `flag` 0 with a response the callee owns, or 1 with NULL on failure.
@@ -101,8 +120,9 @@ typedef void (*OVMS_InferenceRequestCompletionCallback_t)(OVMS_InferenceResponse
 extern "C" {
 #endif // __cplusplus
 
-// The slot pool of a model version (version 0: the default version): how many infer-request
-// slots it has, how many are idle, and how many requests (sync or async) wait for one.
+// Writes the slot pool of a model version (version 0: the default version) into the
+// caller's integers: how many infer-request slots it has, how many are idle, and how many
+// requests (sync or async) wait for one.
 OVMS_Status *OVMS_ExServableSlots(OVMS_Server *server, const char *servableName, int64_t servableVersion, uint32_t *slots, uint32_t *idle, uint32_t *queued);
 
 #if defined(OVMS_TEST_FAULT_INJECTION)
@@ -112,109 +132,157 @@ OVMS_Status *OVMS_ExServableSlots(OVMS_Server *server, const char *servableName,
 OVMS_Status *OVMS_ExTestInjectFault(uint32_t fault, uint32_t every);
 #endif
 
-// A snapshot of the version's inputs and outputs, owned by the caller.
+// Writes a new snapshot of the servable version's inputs and outputs into `metadata`; the
+// caller owns it and frees it with `OVMS_ServableMetadataDelete`.
 OVMS_Status *OVMS_GetServableMetadata(OVMS_Server *server, const char *servableName, int64_t servableVersion, OVMS_ServableMetadata **metadata);
 
+// Writes the number of inputs into `count`.
 OVMS_Status *OVMS_ServableMetadataInputCount(OVMS_ServableMetadata *metadata, uint32_t *count);
 
+// Writes the number of outputs into `count`.
 OVMS_Status *OVMS_ServableMetadataOutputCount(OVMS_ServableMetadata *metadata, uint32_t *count);
 
-// Input `id` in name order; the arrays are owned by the metadata object.
+// Describes input `id` (name order): name and arrays are borrowed from the metadata until it
+// is deleted.
 OVMS_Status *OVMS_ServableMetadataInput(OVMS_ServableMetadata *metadata, uint32_t id, const char **name, OVMS_DataType *datatype, size_t *dimCount, int64_t **shapeMinArray, int64_t **shapeMaxArray);
 
-// Output `id` in name order; the arrays are owned by the metadata object.
+// Describes output `id` (name order): name and arrays are borrowed from the metadata until it
+// is deleted.
 OVMS_Status *OVMS_ServableMetadataOutput(OVMS_ServableMetadata *metadata, uint32_t id, const char **name, OVMS_DataType *datatype, size_t *dimCount, int64_t **shapeMinArray, int64_t **shapeMaxArray);
 
 // In OVMS this hands out a C++ `ov::AnyMap*`, which a C library cannot provide:
 // `NOT_IMPLEMENTED` after the usual argument checks.
 OVMS_Status *OVMS_ServableMetadataInfo(OVMS_ServableMetadata *metadata, const void **info);
 
+// Frees metadata the caller owns; NULL is a no-op.
 void OVMS_ServableMetadataDelete(OVMS_ServableMetadata *metadata);
 
-// The request's servable name is copied; the server and servable are checked at inference.
+// Writes a new request for a servable into `request`; the caller owns it and frees it with
+// `OVMS_InferenceRequestDelete`. The name is copied; server and servable are checked at
+// inference.
 OVMS_Status *OVMS_InferenceRequestNew(OVMS_InferenceRequest **request, OVMS_Server *server, const char *servableName, int64_t servableVersion);
 
-// Frees the request (not the caller's buffers); NULL is a no-op.
+// Frees a request the caller owns (not the buffers it references); NULL is a no-op. A request
+// whose async inference has not called back yet may be deleted: the inference keeps what it
+// needs, but the buffers must stay valid until the callback.
 void OVMS_InferenceRequestDelete(OVMS_InferenceRequest *response);
 
+// Adds an input to the request (name and shape copied); its data is set with
+// `OVMS_InferenceRequestInputSetData`.
 OVMS_Status *OVMS_InferenceRequestAddInput(OVMS_InferenceRequest *request, const char *inputName, OVMS_DataType datatype, const int64_t *shape, size_t dimCount);
 
+// Adds a preallocated output to the request (name and shape copied); its buffer is set with
+// `OVMS_InferenceRequestOutputSetData`.
 OVMS_Status *OVMS_InferenceRequestAddOutput(OVMS_InferenceRequest *request, const char *outputName, OVMS_DataType datatype, const int64_t *shape, size_t dimCount);
 
-// The buffer is referenced, not copied: it must stay valid until the inference completes.
+// References the caller's buffer as the input's data (not copied): the caller keeps it valid
+// and unchanged until the inference completes (for async, until the callback ran).
 OVMS_Status *OVMS_InferenceRequestInputSetData(OVMS_InferenceRequest *request, const char *inputName, const void *data, size_t byteSize, OVMS_BufferType bufferType, uint32_t deviceId);
 
-// The output is written straight into this buffer (no copy).
+// References the caller's buffer as the output's memory: the result is written straight into
+// it (no copy), and it stays the caller's, valid until the inference completes.
 OVMS_Status *OVMS_InferenceRequestOutputSetData(OVMS_InferenceRequest *request, const char *outputName, const void *data, size_t byteSize, OVMS_BufferType bufferType, uint32_t deviceId);
 
+// Drops the reference to the input's buffer (the buffer stays the caller's).
 OVMS_Status *OVMS_InferenceRequestInputRemoveData(OVMS_InferenceRequest *request, const char *inputName);
 
+// Drops the reference to the output's buffer (the buffer stays the caller's).
 OVMS_Status *OVMS_InferenceRequestOutputRemoveData(OVMS_InferenceRequest *request, const char *outputName);
 
+// Removes the input from the request (its buffer stays the caller's).
 OVMS_Status *OVMS_InferenceRequestRemoveInput(OVMS_InferenceRequest *request, const char *inputName);
 
+// Removes the output from the request (its buffer stays the caller's).
 OVMS_Status *OVMS_InferenceRequestRemoveOutput(OVMS_InferenceRequest *request, const char *outputName);
 
-// Copies the datatype's element size from `data`; `byteSize` is ignored, as in OVMS.
+// Copies the datatype's element size in bytes from `data` into the request (`byteSize` is
+// ignored, as in OVMS); `data` stays the caller's.
 OVMS_Status *OVMS_InferenceRequestAddParameter(OVMS_InferenceRequest *request, const char *parameterName, OVMS_DataType datatype, const void *data, size_t byteSize);
 
+// Removes a parameter from the request.
 OVMS_Status *OVMS_InferenceRequestRemoveParameter(OVMS_InferenceRequest *request, const char *parameterName);
 
-// Sets (or, with NULL, clears) the completion callback; it also affects `OVMS_Inference`.
+// Sets (or, with NULL, clears) the request's completion callback and its user pointer, which
+// stays the caller's. It also affects `OVMS_Inference`.
 OVMS_Status *OVMS_InferenceRequestSetCompletionCallback(OVMS_InferenceRequest *request, OVMS_InferenceRequestCompletionCallback_t completeCallback, void *userStruct);
 
-// Synchronous inference. The caller owns `*response`. With a completion callback set, the
-// callback runs on this thread before return, as in OVMS.
+// Synchronous inference; writes a new response, which the caller owns, into `response`. With a
+// completion callback set, the callback also runs, on this thread before the return, as in
+// OVMS: `(response, 0, user)` with the same response (the callback then owns it, and the
+// caller must not free it too), or `(NULL, 1, user)` on a failure after the argument checks.
 OVMS_Status *OVMS_Inference(OVMS_Server *server, OVMS_InferenceRequest *request, OVMS_InferenceResponse **response);
 
 // Asynchronous inference. On NULL the request was accepted and its completion callback runs
 // exactly once, on a library thread: `(response, 0, user)` with a response the callback owns,
 // or `(NULL, 1, user)` on failure. On a returned status the callback never runs. The request
-// and its buffers must stay valid until the callback.
+// stays the caller's (it may be deleted, but not edited, before the callback); its buffers must
+// stay valid until the callback.
 OVMS_Status *OVMS_InferenceAsync(OVMS_Server *server, OVMS_InferenceRequest *request);
 
+// Writes the response's number of outputs into `count`.
 OVMS_Status *OVMS_InferenceResponseOutputCount(OVMS_InferenceResponse *response, uint32_t *count);
 
-// Output `id` (name order). Pointers stay valid until `OVMS_InferenceResponseDelete`; a
-// preallocated output's `data` is the caller's own buffer.
+// Describes output `id` (name order) through the out-parameters: name, shape and data are
+// borrowed from the response until `OVMS_InferenceResponseDelete`; a preallocated output's
+// `data` is the caller's own buffer, and `shape` and `byteSize` are the result's own.
 OVMS_Status *OVMS_InferenceResponseOutput(OVMS_InferenceResponse *response, uint32_t id, const char **name, OVMS_DataType *datatype, const int64_t **shape, size_t *dimCount, const void **data, size_t *byteSize, OVMS_BufferType *bufferType, uint32_t *deviceId);
 
+// Writes the response's number of parameters into `count`.
 OVMS_Status *OVMS_InferenceResponseParameterCount(OVMS_InferenceResponse *response, uint32_t *count);
 
+// Describes parameter `id`: its data is borrowed from the response until it is deleted.
 OVMS_Status *OVMS_InferenceResponseParameter(OVMS_InferenceResponse *response, uint32_t id, OVMS_DataType *datatype, const void **data);
 
+// Frees a response its receiver owns (a caller's preallocated buffers stay the caller's);
+// NULL is a no-op.
 void OVMS_InferenceResponseDelete(OVMS_InferenceResponse *response);
 
-// The process-wide server; every call returns the same pointer.
+// Writes the process-wide server into `server`: every call gives the same pointer, which
+// nothing frees.
 OVMS_Status *OVMS_ServerNew(OVMS_Server **server);
 
-// Stops the server (it can be started again); NULL is a no-op.
+// Stops the server; it can be started again, and NULL is a no-op. Returns once every accepted
+// async request has had its callback (queued ones get flag 1), so no callback runs after it.
+// Called from inside a completion callback, it stops serving, waits for every other callback
+// and returns; the calling callback's request is released when that callback returns (and a
+// delete already under way then finishes).
 void OVMS_ServerDelete(OVMS_Server *server);
 
+// Writes whether the server is live (started, maybe not ready) into `isLive`.
 OVMS_Status *OVMS_ServerLive(OVMS_Server *server, bool *isLive);
 
+// Writes whether the server is ready (its config loaded) into `isReady`.
 OVMS_Status *OVMS_ServerReady(OVMS_Server *server, bool *isReady);
 
-// Starts the server and loads the config; returns after the initial load.
+// Starts the server and loads the config; returns after the initial load. The settings stay
+// the caller's (they are copied).
 OVMS_Status *OVMS_ServerStartFromConfigurationFile(OVMS_Server *server, OVMS_ServerSettings *server_settings, OVMS_ModelsSettings *models_settings);
 
-// The state of a model version (version 0: the default version).
+// Writes the state of a servable version (version 0: the default version) into `state`.
 OVMS_Status *OVMS_GetServableState(OVMS_Server *server, const char *servableName, int64_t servableVersion, OVMS_ServableState *state);
 
-// Experimental in OVMS, for VA-API builds: accepted and ignored, as OVMS does without VA.
+// Experimental in OVMS, for VA-API builds: accepted and ignored (nothing is kept), as OVMS
+// does without VA.
 OVMS_Status *OVMS_ServerSetGlobalVADisplay(OVMS_Server *server, void *vaDisplay);
 
-// `{"name", "version", "ov_version"}`; works before a start. Free with `OVMS_ServerMetadataDelete`.
+// Writes new server metadata, `{"name", "version", "ov_version"}`, into `metadata`; works
+// before a start. The caller owns it and frees it with `OVMS_ServerMetadataDelete`.
 OVMS_Status *OVMS_ServerMetadata(OVMS_Server *server, OVMS_Metadata **metadata);
 
+// Frees server metadata the caller owns; NULL gives `NONEXISTENT_PTR`, as in OVMS.
 OVMS_Status *OVMS_ServerMetadataDelete(OVMS_Metadata *metadata);
 
-// The value at an RFC 6901 pointer (e.g. `/version`): strings as they are, other values as JSON.
+// Writes a new copy of the value at an RFC 6901 pointer (e.g. `/version`) into `value` and
+// its length into `size`: strings as they are, other values as JSON. The caller owns the copy
+// and frees it with `OVMS_StringFree`.
 OVMS_Status *OVMS_MetadataFieldByPointer(OVMS_Metadata *metadata, const char *pointer, const char **value, size_t *size);
 
+// Writes a new copy of the metadata as JSON text into `json` and its length into `size`. The
+// caller owns the copy and frees it with `OVMS_StringFree`.
 OVMS_Status *OVMS_SerializeMetadataToString(OVMS_Metadata *metadata, const char **json, size_t *size);
 
-// Frees a string from `OVMS_MetadataFieldByPointer` or `OVMS_SerializeMetadataToString`.
+// Frees a string the caller owns, from `OVMS_MetadataFieldByPointer` or
+// `OVMS_SerializeMetadataToString`; NULL is a no-op.
 void OVMS_StringFree(const char *ptr);
 
 OVMS_Status *OVMS_ServerSettingsNew(OVMS_ServerSettings **settings);
@@ -266,16 +334,18 @@ void OVMS_ModelsSettingsDelete(OVMS_ModelsSettings *settings);
 
 OVMS_Status *OVMS_ModelsSettingsSetConfigPath(OVMS_ModelsSettings *settings, const char *config_path);
 
-// Writes the API version (1.3).
+// Writes the API version (1.3) into `major` and `minor`, which the caller owns.
 OVMS_Status *OVMS_ApiVersion(uint32_t *major, uint32_t *minor);
 
-// Frees a status; NULL is a no-op.
+// Frees a status the caller owns; NULL is a no-op.
 void OVMS_StatusDelete(OVMS_Status *status);
 
-// The status code, numbered as in OVMS v2026.3.
+// Writes the status code, numbered as in OVMS v2026.3, into `code`; the status stays the
+// caller's.
 OVMS_Status *OVMS_StatusCode(OVMS_Status *status, uint32_t *code);
 
-// The details text, borrowed from the status until `OVMS_StatusDelete`.
+// Points `details` at the status's details text, borrowed from the status until
+// `OVMS_StatusDelete` (do not free it).
 OVMS_Status *OVMS_StatusDetails(OVMS_Status *status, const char **details);
 
 #ifdef __cplusplus

@@ -1,18 +1,23 @@
 //! The pool part: a model version's infer-request slots, the FIFO of waiters, and `SlotGuard`.
 //!
 //! A slot is owned by exactly one `SlotGuard`; dropping the guard returns the slot, handing it
-//! straight to the oldest waiter. Waiters are blocked sync callers or queued async jobs, in one
-//! FIFO. One bounded exception: a sync caller that arrives while a slot handed to a blocked
-//! caller has not been picked up yet (that caller is still waking) may take it, and the blocked
-//! caller goes back to the head of the queue; each blocked caller loses a slot this way at most
-//! `MAX_OVERTAKES` times, so nobody starves. A thread that loops on sync inference then keeps
-//! running on the core OpenVINO pinned it to instead of sleeping and migrating on every call,
-//! which otherwise costs a third of the throughput once threads outnumber slots.
+//! straight to the oldest waiter. Only the guard reaches the slot's infer request and tensors,
+//! and it hands them out as `&mut`: exclusive use is in the types. Waiters are blocked sync
+//! callers or queued async jobs, in one FIFO. One bounded exception: a sync caller that arrives
+//! while a slot handed to a blocked caller has not been picked up yet (that caller is still
+//! waking) may take it, and the blocked caller goes back to the head of the queue; each blocked
+//! caller loses a slot this way at most `MAX_OVERTAKES` times, so nobody starves. A thread that
+//! loops on sync inference then keeps running on the core OpenVINO pinned it to instead of
+//! sleeping and migrating on every call, which otherwise costs a third of the throughput once
+//! threads outnumber slots.
 //!
 //! Each slot registers its OpenVINO completion callback once, at creation; per-request state
 //! sits in the slot's in-flight cell, which exactly one party empties.
 
-use crate::ov::{Callback, InferRequest, OvResult, Tensor};
+use crate::fault::{self, Fault};
+use crate::ov::{AsyncStart, Callback, InferRequest, OvError, OvResult, Tensor};
+use std::any::Any;
+use std::cell::UnsafeCell;
 use std::collections::VecDeque;
 use std::ffi::c_void;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -26,13 +31,11 @@ pub trait QueuedJob: Send {
     fn cancel(self: Box<Self>);
 }
 
-/// The state of a request running on a slot, from `start_async` until OpenVINO reports the end.
-pub trait InFlight: Send {
+/// The state of a request running on a slot (it owns the slot's guard), from `start_async`
+/// until OpenVINO reports the end.
+pub trait InFlight: Any + Send {
     /// Called on OpenVINO's callback thread: it must only hand the work to another thread.
     fn completed(self: Box<Self>);
-
-    /// For the submitter that takes its own state back after `start_async` failed.
-    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any + Send>;
 }
 
 /// Where OpenVINO's callback finds the slot's in-flight request. Boxed: OpenVINO keeps the
@@ -43,7 +46,8 @@ struct CompletionCell {
 
 /// The one OpenVINO callback of every slot.
 unsafe extern "C" fn on_request_done(args: *mut c_void) {
-    // SAFETY: `args` is the slot's boxed cell, which lives as long as the infer request.
+    // SAFETY: `args` is the slot's boxed cell (see `Slot::new`), which is freed only after the
+    // infer request whose callback this is.
     let cell = unsafe { &*(args as *const CompletionCell) };
     let taken = lock(&cell.in_flight).take();
     if let Some(in_flight) = taken {
@@ -51,26 +55,43 @@ unsafe extern "C" fn on_request_done(args: *mut c_void) {
     }
 }
 
-/// One OpenVINO infer request and the tensors it owns.
-pub struct Slot {
-    // Declared first so it is freed before the callback and cell it points to.
+/// The infer request's own tensor of a static input, with its memory: inference writes small
+/// inputs there in place.
+pub struct OwnInput {
+    pub tensor: Tensor,
+    /// `tensor`'s memory and its size in bytes, read once at creation.
+    pub data: *mut u8,
+    pub byte_size: usize,
+}
+
+/// What a guard reaches of its slot: the infer request and the tensors it owns.
+pub struct SlotParts {
     pub request: InferRequest,
-    /// The request's own tensors of static inputs, written in place by each inference.
-    pub inputs: Vec<Option<Tensor>>,
+    /// Per input port: the request's own tensor when the input is static.
+    pub inputs: Vec<Option<OwnInput>>,
     /// The request's own output tensors, put back after a caller's buffers were bound; `None`
     /// when the compiled model could not hand them out at load.
     pub outputs: Option<Vec<Tensor>>,
+}
+
+/// One OpenVINO infer request, its tensors and its completion cell.
+pub struct Slot {
+    // Declared first so the request is freed before the callback and cell it points to.
+    parts: UnsafeCell<SlotParts>,
     _callback: Box<Callback>,
     cell: Box<CompletionCell>,
 }
 
+// SAFETY: `parts` is reached only through the one `SlotGuard` that owns the slot (or, while a
+// request runs, by the in-flight state that owns that guard), so no two threads touch it at
+// once; the cell is behind a mutex, and the OpenVINO objects may be used from any thread.
+unsafe impl Sync for Slot {}
+// SAFETY: as above; `OwnInput::data` points into a tensor the slot owns.
+unsafe impl Send for Slot {}
+
 impl Slot {
     /// Wraps a fresh infer request and registers its completion callback, once for its life.
-    pub fn new(
-        request: InferRequest,
-        inputs: Vec<Option<Tensor>>,
-        outputs: Option<Vec<Tensor>>,
-    ) -> OvResult<Slot> {
+    pub fn new(parts: SlotParts) -> OvResult<Slot> {
         let cell = Box::new(CompletionCell {
             in_flight: Mutex::new(None),
         });
@@ -78,26 +99,14 @@ impl Slot {
             on_request_done,
             &*cell as *const CompletionCell as *mut c_void,
         );
-        // SAFETY: the callback is boxed and dropped after the request (field order).
-        unsafe { request.set_callback(&callback)? };
+        // SAFETY: the callback is boxed and dropped after the request (field order), and the
+        // cell it points to likewise.
+        unsafe { parts.request.set_callback(&callback)? };
         Ok(Slot {
-            request,
-            inputs,
-            outputs,
+            parts: UnsafeCell::new(parts),
             _callback: callback,
             cell,
         })
-    }
-
-    /// Parks the request's state in the cell before `start_async`.
-    pub fn park(&self, in_flight: Box<dyn InFlight>) {
-        let previous = lock(&self.cell.in_flight).replace(in_flight);
-        debug_assert!(previous.is_none(), "a slot runs one request at a time");
-    }
-
-    /// Takes the state back after `start_async` failed; `None` if the completion path has it.
-    pub fn unpark(&self) -> Option<Box<dyn InFlight>> {
-        lock(&self.cell.in_flight).take()
     }
 }
 
@@ -197,6 +206,13 @@ impl Pool {
         })
     }
 
+    fn guard(self: &Arc<Pool>, index: usize) -> SlotGuard {
+        SlotGuard {
+            pool: Arc::clone(self),
+            index,
+        }
+    }
+
     /// Takes a slot for a sync caller, waiting in FIFO order while all are busy. If it has to
     /// wait, `before_waiting` runs first (without the pool lock) and what it returns is held
     /// while waiting.
@@ -206,16 +222,10 @@ impl Pool {
             if state.waiters.is_empty()
                 && let Some(index) = state.idle.pop()
             {
-                return SlotGuard {
-                    pool: Arc::clone(self),
-                    index,
-                };
+                return self.guard(index);
             }
             if let Some(index) = overtake(&mut state) {
-                return SlotGuard {
-                    pool: Arc::clone(self),
-                    index,
-                };
+                return self.guard(index);
             }
             let handoff = Arc::new(Handoff {
                 slot: Mutex::new(None),
@@ -231,10 +241,7 @@ impl Pool {
         let mut slot = lock(&handoff.slot);
         loop {
             if let Some(index) = slot.take() {
-                return SlotGuard {
-                    pool: Arc::clone(self),
-                    index,
-                };
+                return self.guard(index);
             }
             slot = handoff.ready.wait(slot).unwrap_or_else(|e| e.into_inner());
         }
@@ -258,13 +265,7 @@ impl Pool {
             if state.waiters.is_empty()
                 && let Some(index) = state.idle.pop()
             {
-                return Submitted::Now(
-                    job,
-                    SlotGuard {
-                        pool: Arc::clone(self),
-                        index,
-                    },
-                );
+                return Submitted::Now(job, self.guard(index));
             }
             if state.queued < self.max_queued {
                 state.queued += 1;
@@ -299,10 +300,7 @@ impl Pool {
                 state.queued -= 1;
                 drop(state);
                 self.room.notify_one();
-                job.start(SlotGuard {
-                    pool: Arc::clone(self),
-                    index,
-                });
+                job.start(self.guard(index));
             }
             None => state.idle.push(index),
         }
@@ -345,28 +343,63 @@ pub struct SlotGuard {
 }
 
 impl SlotGuard {
-    pub fn slot(&self) -> &Slot {
-        &self.pool.slots[self.index]
+    /// The slot's infer request and tensors, for this guard's owner alone.
+    pub fn parts(&mut self) -> &mut SlotParts {
+        // SAFETY: this guard is the slot's only owner (the pool hands each index to one guard
+        // at a time), and `&mut self` makes this borrow the only one.
+        unsafe { &mut *self.pool.slots[self.index].parts.get() }
     }
 
-    /// A way to reach the slot that does not own it: it stays usable after the guard moved.
-    pub fn handle(&self) -> SlotHandle {
-        SlotHandle {
+    /// What starts inference on this slot once the guard has been handed to the in-flight
+    /// state (see `Launcher::launch`).
+    pub fn launcher(&mut self) -> Launcher {
+        Launcher {
+            start: self.parts().request.async_start(),
             pool: Arc::clone(&self.pool),
             index: self.index,
         }
     }
 }
 
-/// Keeps a slot's memory alive without owning the slot.
-pub struct SlotHandle {
+/// Starts inference on a slot whose guard has moved into the request's in-flight state.
+pub struct Launcher {
+    start: AsyncStart,
+    /// Keeps the slot alive whatever the in-flight state does with the guard.
     pool: Arc<Pool>,
     index: usize,
 }
 
-impl SlotHandle {
-    pub fn slot(&self) -> &Slot {
-        &self.pool.slots[self.index]
+impl Launcher {
+    /// Parks `in_flight` in the slot's cell and starts inference. OpenVINO's callback hands the
+    /// state to `InFlight::completed`; if `start_async` fails, it comes back here with the error.
+    ///
+    /// # Safety
+    /// `in_flight` owns the guard this launcher came from, so nothing else uses the slot until
+    /// the state leaves the cell.
+    pub unsafe fn launch<F: InFlight>(self, in_flight: Box<F>) -> Result<(), (Box<F>, OvError)> {
+        let cell = &self.pool.slots[self.index].cell;
+        let previous = lock(&cell.in_flight).replace(in_flight);
+        debug_assert!(previous.is_none(), "a slot runs one request at a time");
+        let started = if fault::injected(Fault::StartAsync) {
+            Err(OvError::injected("start_async failed"))
+        } else {
+            // SAFETY: the request is alive (`self.pool`), and its guard sits in the cell (the
+            // caller's contract), where nothing touches the slot until OpenVINO's callback takes
+            // it out: this call is the only use of the request meanwhile.
+            unsafe { self.start.start() }
+        };
+        let Err(error) = started else {
+            return Ok(());
+        };
+        // Taken back unless OpenVINO's callback already took it (it then reports the end).
+        let Some(taken) = lock(&cell.in_flight).take() else {
+            return Ok(());
+        };
+        let taken: Box<dyn Any + Send> = taken;
+        match taken.downcast::<F>() {
+            Ok(in_flight) => Err((in_flight, error)),
+            Err(_) => unreachable!("only this call parks in the slot while it runs"),
+        }
     }
 }
 

@@ -1,11 +1,12 @@
 //! Extensions outside OVMS's 66 functions, prefixed `OVMS_Ex`. They never change a 1.3 signature.
 
-use super::{OVMS_Server, OVMS_Status, ffi, non_null, put, text};
+use super::{OVMS_Server, OVMS_Status, bytes, ffi, non_null, put};
 use crate::server::SERVER;
 use std::ffi::c_char;
 
-/// The slot pool of a model version (version 0: the default version): how many infer-request
-/// slots it has, how many are idle, and how many requests (sync or async) wait for one.
+/// Writes the slot pool of a model version (version 0: the default version) into the
+/// caller's integers: how many infer-request slots it has, how many are idle, and how many
+/// requests (sync or async) wait for one.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ExServableSlots(
     server: *mut OVMS_Server,
@@ -17,16 +18,19 @@ pub unsafe extern "C" fn OVMS_ExServableSlots(
 ) -> *mut OVMS_Status {
     ffi(|| {
         non_null(server, "server")?;
-        let name = unsafe { text(servableName, "servable name") }?;
+        // SAFETY: the caller passes NULL or a NUL-terminated name.
+        let name = unsafe { bytes(servableName, "servable name") }?;
         non_null(slots, "slots")?;
         non_null(idle, "idle")?;
         non_null(queued, "queued")?;
+        let name = String::from_utf8_lossy(name);
         let stats = SERVER
             .manager()?
             .servable(&name, servableVersion)?
             .loaded()
             .pool
             .stats();
+        // SAFETY: all three were checked non-NULL.
         unsafe {
             put(slots, stats.slots as u32);
             put(idle, stats.idle as u32);

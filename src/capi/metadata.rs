@@ -1,15 +1,16 @@
 //! Group I: servable metadata.
 
 use super::{
-    DataTypeArg, OVMS_ServableMetadata, OVMS_Server, OVMS_Status, ffi, ffi_void, handle, non_null,
-    put, text,
+    DataTypeArg, Handle, OVMS_ServableMetadata, OVMS_Server, OVMS_Status, bytes, ffi, ffi_void,
+    non_null, put,
 };
 use crate::model::{ServableMetadata, TensorMetadata};
 use crate::server::SERVER;
 use crate::status::{Error, Result, StatusCode};
 use std::ffi::{c_char, c_void};
 
-/// A snapshot of the version's inputs and outputs, owned by the caller.
+/// Writes a new snapshot of the servable version's inputs and outputs into `metadata`; the
+/// caller owns it and frees it with `OVMS_ServableMetadataDelete`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_GetServableMetadata(
     server: *mut OVMS_Server,
@@ -19,49 +20,62 @@ pub unsafe extern "C" fn OVMS_GetServableMetadata(
 ) -> *mut OVMS_Status {
     ffi(|| {
         non_null(server, "server")?;
-        let name = unsafe { text(servableName, "servable name") }?;
+        // SAFETY: the caller passes NULL or a NUL-terminated name.
+        let name = unsafe { bytes(servableName, "servable name") }?;
         non_null(metadata, "servable metadata")?;
-        let servable = SERVER.manager()?.servable(&name, servableVersion)?;
-        let snapshot = ServableMetadata::of(servable.loaded());
-        unsafe {
-            put(
-                metadata,
-                Box::into_raw(Box::new(OVMS_ServableMetadata(snapshot))),
+        let name = std::str::from_utf8(name).map_err(|_| {
+            Error::with(
+                StatusCode::PIPELINE_DEFINITION_NAME_MISSING,
+                "the servable name is not UTF-8",
             )
-        };
+        })?;
+        let servable = SERVER.manager()?.servable(name, servableVersion)?;
+        let snapshot = ServableMetadata::of(servable.loaded());
+        // SAFETY: checked non-NULL.
+        unsafe { put(metadata, OVMS_ServableMetadata::into_raw(snapshot)) };
         Ok(())
     })
 }
 
+/// # Safety
+/// `metadata` is NULL or live; `count` is NULL or writable.
 unsafe fn count(
     metadata: *mut OVMS_ServableMetadata,
     count: *mut u32,
     pick: fn(&ServableMetadata) -> usize,
 ) -> *mut OVMS_Status {
     ffi(|| {
-        let metadata = unsafe { handle(metadata, "servable metadata") }?;
+        // SAFETY: the caller's contract.
+        let metadata = unsafe { OVMS_ServableMetadata::borrow(metadata, "servable metadata") }?;
         non_null(count, "count")?;
-        unsafe { put(count, pick(&metadata.0) as u32) };
+        // SAFETY: checked non-NULL.
+        unsafe { put(count, pick(metadata) as u32) };
         Ok(())
     })
 }
 
+/// Writes the number of inputs into `count`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServableMetadataInputCount(
     metadata: *mut OVMS_ServableMetadata,
     count: *mut u32,
 ) -> *mut OVMS_Status {
+    // SAFETY: the caller's pointers, passed on with the same contract.
     unsafe { self::count(metadata, count, |m| m.inputs.len()) }
 }
 
+/// Writes the number of outputs into `count`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServableMetadataOutputCount(
     metadata: *mut OVMS_ServableMetadata,
     count: *mut u32,
 ) -> *mut OVMS_Status {
+    // SAFETY: the caller's pointers, passed on with the same contract.
     unsafe { self::count(metadata, count, |m| m.outputs.len()) }
 }
 
+/// # Safety
+/// `metadata` is NULL or live; the out-parameters are NULL or writable.
 #[allow(clippy::too_many_arguments)]
 unsafe fn describe(
     metadata: *mut OVMS_ServableMetadata,
@@ -71,36 +85,40 @@ unsafe fn describe(
     dim_count: *mut usize,
     shape_min: *mut *mut i64,
     shape_max: *mut *mut i64,
-    pick: fn(&mut ServableMetadata) -> &mut Vec<TensorMetadata>,
+    pick: fn(&ServableMetadata) -> &Vec<TensorMetadata>,
 ) -> *mut OVMS_Status {
     ffi(|| {
-        let metadata = unsafe { handle(metadata, "servable metadata") }?;
+        // SAFETY: the caller's contract.
+        let metadata = unsafe { OVMS_ServableMetadata::borrow(metadata, "servable metadata") }?;
         non_null(name, "name")?;
         non_null(datatype, "data type")?;
         non_null(dim_count, "dimension count")?;
         non_null(shape_min, "shape min array")?;
         non_null(shape_max, "shape max array")?;
-        let tensors = pick(&mut metadata.0);
+        let tensors = pick(metadata);
         let total = tensors.len();
-        let tensor: Result<&mut TensorMetadata> = tensors.get_mut(id as usize).ok_or_else(|| {
+        let tensor: Result<&TensorMetadata> = tensors.get(id as usize).ok_or_else(|| {
             Error::with(
                 StatusCode::NONEXISTENT_TENSOR,
                 format!("tensor id {id} of {total}"),
             )
         });
         let tensor = tensor?;
+        // SAFETY: every out-parameter was checked non-NULL. The arrays are handed out as
+        // `int64_t*` (OVMS's signature) but borrowed read-only from the metadata.
         unsafe {
             put(name, tensor.name.as_ptr());
             put(datatype, DataTypeArg(tensor.datatype as u32));
             put(dim_count, tensor.shape_min.len());
-            put(shape_min, tensor.shape_min.as_mut_ptr());
-            put(shape_max, tensor.shape_max.as_mut_ptr());
+            put(shape_min, tensor.shape_min.as_ptr().cast_mut());
+            put(shape_max, tensor.shape_max.as_ptr().cast_mut());
         }
         Ok(())
     })
 }
 
-/// Input `id` in name order; the arrays are owned by the metadata object.
+/// Describes input `id` (name order): name and arrays are borrowed from the metadata until it
+/// is deleted.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServableMetadataInput(
     metadata: *mut OVMS_ServableMetadata,
@@ -111,6 +129,7 @@ pub unsafe extern "C" fn OVMS_ServableMetadataInput(
     shapeMinArray: *mut *mut i64,
     shapeMaxArray: *mut *mut i64,
 ) -> *mut OVMS_Status {
+    // SAFETY: the caller's pointers, passed on with the same contract.
     unsafe {
         describe(
             metadata,
@@ -120,12 +139,13 @@ pub unsafe extern "C" fn OVMS_ServableMetadataInput(
             dimCount,
             shapeMinArray,
             shapeMaxArray,
-            |m| &mut m.inputs,
+            |m| &m.inputs,
         )
     }
 }
 
-/// Output `id` in name order; the arrays are owned by the metadata object.
+/// Describes output `id` (name order): name and arrays are borrowed from the metadata until it
+/// is deleted.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServableMetadataOutput(
     metadata: *mut OVMS_ServableMetadata,
@@ -136,6 +156,7 @@ pub unsafe extern "C" fn OVMS_ServableMetadataOutput(
     shapeMinArray: *mut *mut i64,
     shapeMaxArray: *mut *mut i64,
 ) -> *mut OVMS_Status {
+    // SAFETY: the caller's pointers, passed on with the same contract.
     unsafe {
         describe(
             metadata,
@@ -145,7 +166,7 @@ pub unsafe extern "C" fn OVMS_ServableMetadataOutput(
             dimCount,
             shapeMinArray,
             shapeMaxArray,
-            |m| &mut m.outputs,
+            |m| &m.outputs,
         )
     }
 }
@@ -167,11 +188,9 @@ pub unsafe extern "C" fn OVMS_ServableMetadataInfo(
     })
 }
 
+/// Frees metadata the caller owns; NULL is a no-op.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServableMetadataDelete(metadata: *mut OVMS_ServableMetadata) {
-    ffi_void(|| {
-        if !metadata.is_null() {
-            drop(unsafe { Box::from_raw(metadata) });
-        }
-    })
+    // SAFETY: the caller passes NULL or metadata it owns and does not use again.
+    ffi_void(|| unsafe { OVMS_ServableMetadata::free(metadata) })
 }

@@ -1,10 +1,12 @@
 //! The capi part: every `extern "C"` function of `ovms.h`, one file per group of the header.
 //! Each function catches panics, checks pointers and enum values, converts arguments, calls
-//! one function of the core and turns its result into an `OVMS_Status*`.
+//! one function of the core and turns its result into an `OVMS_Status*`. Handles are reached
+//! only through `handle::Handle`.
 
 #![allow(non_camel_case_types, non_snake_case, clippy::missing_safety_doc)]
 
 mod extensions;
+mod handle;
 mod metadata;
 mod request;
 mod response;
@@ -23,6 +25,7 @@ pub use status::*;
 pub use types::*;
 
 use crate::status::{Error, Result, StatusCode};
+use handle::Handle;
 use std::ffi::{CStr, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -42,8 +45,8 @@ fn panic_error(panic: Box<dyn std::any::Any + Send>) -> Error {
 pub(crate) fn ffi(body: impl FnOnce() -> Result<()>) -> *mut OVMS_Status {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => std::ptr::null_mut(),
-        Ok(Err(error)) => OVMS_Status::boxed(&error),
-        Err(panic) => OVMS_Status::boxed(&panic_error(panic)),
+        Ok(Err(error)) => OVMS_Status::from_error(&error),
+        Err(panic) => OVMS_Status::from_error(&panic_error(panic)),
     }
 }
 
@@ -63,20 +66,31 @@ pub(crate) fn non_null<T>(ptr: *const T, name: &str) -> Result<()> {
     }
 }
 
-/// A caller's C string; NULL is `NONEXISTENT_PTR` naming it.
-pub(crate) unsafe fn text(ptr: *const c_char, name: &str) -> Result<String> {
+/// A caller's C string as its bytes; NULL is `NONEXISTENT_PTR` naming it.
+///
+/// # Safety
+/// `ptr` is NULL or a NUL-terminated string that outlives the returned borrow.
+pub(crate) unsafe fn bytes<'a>(ptr: *const c_char, name: &str) -> Result<&'a [u8]> {
     non_null(ptr, name)?;
-    Ok(unsafe { CStr::from_ptr(ptr) }
-        .to_string_lossy()
-        .into_owned())
+    // SAFETY: non-NULL and NUL-terminated (the contract).
+    Ok(unsafe { CStr::from_ptr(ptr) }.to_bytes())
 }
 
-/// Borrows a handle the caller passed, or `NONEXISTENT_PTR` naming it.
-pub(crate) unsafe fn handle<'a, T>(ptr: *mut T, name: &str) -> Result<&'a mut T> {
-    unsafe { ptr.as_mut() }.ok_or_else(|| Error::null_arg(name))
+/// A caller's C string as text (bytes that are not UTF-8 replaced); for settings and paths,
+/// which the start validates. Names are compared as bytes instead (`bytes`).
+///
+/// # Safety
+/// As for `bytes`.
+pub(crate) unsafe fn text(ptr: *const c_char, name: &str) -> Result<String> {
+    // SAFETY: the caller's contract, passed on.
+    Ok(String::from_utf8_lossy(unsafe { bytes(ptr, name) }?).into_owned())
 }
 
-/// Writes an out-parameter that was checked to be non-NULL.
+/// Writes an out-parameter.
+///
+/// # Safety
+/// `out` was checked to be non-NULL and points to writable memory for a `T`.
 pub(crate) unsafe fn put<T>(out: *mut T, value: T) {
+    // SAFETY: the contract.
     unsafe { out.write(value) }
 }

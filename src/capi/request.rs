@@ -1,19 +1,32 @@
 //! Groups F and G: the inference request object and running it.
 
 use super::{
-    BufferTypeArg, DataTypeArg, OVMS_InferenceRequest, OVMS_InferenceRequestCompletionCallback_t,
-    OVMS_InferenceResponse, OVMS_Server, OVMS_Status, ffi, ffi_void, handle, non_null, put, text,
+    BufferTypeArg, CRequest, DataTypeArg, Handle, OVMS_InferenceRequest,
+    OVMS_InferenceRequestCompletionCallback_t, OVMS_InferenceResponse, OVMS_Server, OVMS_Status,
+    UserCallback, bytes, ffi, ffi_void, non_null, put,
 };
-use crate::inference::{self, Buffer, Completion, CompletionCallback, Request, Response, Side};
+use crate::inference::{self, Buffer, Request, Side, parameter_size};
 use crate::server::SERVER;
-use crate::status::Result;
+use crate::status::{Error, Result, StatusCode};
 use std::ffi::{c_char, c_void};
 
-unsafe fn request<'a>(request: *mut OVMS_InferenceRequest) -> Result<&'a mut Request> {
-    Ok(&mut unsafe { handle(request, "inference request") }?.0)
+/// Ranks above this are refused before the shape is read: no OpenVINO device plugin handles more
+/// than 12 dimensions (oneDNN's limit), so this only keeps a lying `dimCount` from making the
+/// library read or allocate without bound.
+pub const MAX_RANK: usize = 64;
+
+/// The request behind a handle, for an edit.
+///
+/// # Safety
+/// `request` is NULL or a live request handle nobody else uses meanwhile.
+unsafe fn request_mut<'a>(request: *mut OVMS_InferenceRequest) -> Result<&'a mut CRequest> {
+    // SAFETY: the caller's contract.
+    unsafe { OVMS_InferenceRequest::borrow_mut(request, "inference request") }
 }
 
-/// The request's servable name is copied; the server and servable are checked at inference.
+/// Writes a new request for a servable into `request`; the caller owns it and frees it with
+/// `OVMS_InferenceRequestDelete`. The name is copied; server and servable are checked at
+/// inference.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_InferenceRequestNew(
     request: *mut *mut OVMS_InferenceRequest,
@@ -24,24 +37,32 @@ pub unsafe extern "C" fn OVMS_InferenceRequestNew(
     ffi(|| {
         non_null(request, "inference request")?;
         non_null(server, "server")?;
-        let name = unsafe { text(servableName, "servable name") }?;
-        let created = Box::new(OVMS_InferenceRequest(Request::new(name, servableVersion)));
-        unsafe { put(request, Box::into_raw(created)) };
+        // SAFETY: the caller passes NULL or a NUL-terminated name.
+        let name = unsafe { bytes(servableName, "servable name") }?;
+        let created = OVMS_InferenceRequest::into_raw(CRequest {
+            request: Request::new(name, servableVersion),
+            completion: None,
+        });
+        // SAFETY: checked non-NULL.
+        unsafe { put(request, created) };
         Ok(())
     })
 }
 
-/// Frees the request (not the caller's buffers); NULL is a no-op.
+/// Frees a request the caller owns (not the buffers it references); NULL is a no-op. A request
+/// whose async inference has not called back yet may be deleted: the inference keeps what it
+/// needs, but the buffers must stay valid until the callback.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_InferenceRequestDelete(response: *mut OVMS_InferenceRequest) {
-    ffi_void(|| {
-        if !response.is_null() {
-            drop(unsafe { Box::from_raw(response) });
-        }
-    })
+    // SAFETY: the caller passes NULL or a request it owns and does not use again.
+    ffi_void(|| unsafe { OVMS_InferenceRequest::free(response) })
 }
 
-/// `shape` may be NULL when `dimCount` is 0 (a scalar).
+/// `AddInput`/`AddOutput`: `shape` may be NULL when `dimCount` is 0 (a scalar).
+///
+/// # Safety
+/// `target` as for `request_mut`; `name` NULL or NUL-terminated; `shape` NULL or `dim_count`
+/// readable values.
 unsafe fn add_tensor(
     target: *mut OVMS_InferenceRequest,
     side: Side,
@@ -55,18 +76,29 @@ unsafe fn add_tensor(
         Side::Output => "output name",
     };
     ffi(|| {
-        let target = unsafe { request(target) }?;
-        let name = unsafe { text(name, what) }?;
+        // SAFETY: the caller's contract.
+        let target = unsafe { request_mut(target) }?;
+        // SAFETY: the caller's contract.
+        let name = unsafe { bytes(name, what) }?;
+        if dim_count > MAX_RANK {
+            return Err(Error::with(
+                StatusCode::INVALID_NO_OF_SHAPE_DIMENSIONS,
+                format!("dimCount {dim_count} exceeds the largest rank served, {MAX_RANK}"),
+            ));
+        }
         let dims = if dim_count == 0 {
             &[][..]
         } else {
             non_null(shape, "shape")?;
+            // SAFETY: non-NULL, and the caller says it holds `dim_count` (bounded) values.
             unsafe { std::slice::from_raw_parts(shape, dim_count) }
         };
-        target.add_tensor(side, &name, datatype.0, dims)
+        target.request.add_tensor(side, name, datatype.0, dims)
     })
 }
 
+/// Adds an input to the request (name and shape copied); its data is set with
+/// `OVMS_InferenceRequestInputSetData`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_InferenceRequestAddInput(
     request: *mut OVMS_InferenceRequest,
@@ -75,9 +107,12 @@ pub unsafe extern "C" fn OVMS_InferenceRequestAddInput(
     shape: *const i64,
     dimCount: usize,
 ) -> *mut OVMS_Status {
+    // SAFETY: the caller's pointers, passed on with the same contract.
     unsafe { add_tensor(request, Side::Input, inputName, datatype, shape, dimCount) }
 }
 
+/// Adds a preallocated output to the request (name and shape copied); its buffer is set with
+/// `OVMS_InferenceRequestOutputSetData`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_InferenceRequestAddOutput(
     request: *mut OVMS_InferenceRequest,
@@ -86,10 +121,38 @@ pub unsafe extern "C" fn OVMS_InferenceRequestAddOutput(
     shape: *const i64,
     dimCount: usize,
 ) -> *mut OVMS_Status {
+    // SAFETY: the caller's pointers, passed on with the same contract.
     unsafe { add_tensor(request, Side::Output, outputName, datatype, shape, dimCount) }
 }
 
-/// The buffer is referenced, not copied: it must stay valid until the inference completes.
+/// `InputSetData`/`OutputSetData`.
+///
+/// # Safety
+/// As for `add_tensor`.
+unsafe fn set_data(
+    request: *mut OVMS_InferenceRequest,
+    side: Side,
+    name: *const c_char,
+    buffer: Buffer,
+) -> *mut OVMS_Status {
+    let what = match side {
+        Side::Input => "input name",
+        Side::Output => "output name",
+    };
+    ffi(|| {
+        // SAFETY: the caller's contract.
+        let target = unsafe { request_mut(request) }?;
+        // SAFETY: the caller's contract.
+        let name = unsafe { bytes(name, what) }?;
+        if matches!(side, Side::Output) {
+            non_null(buffer.data, "data")?;
+        }
+        target.request.set_data(side, name, buffer)
+    })
+}
+
+/// References the caller's buffer as the input's data (not copied): the caller keeps it valid
+/// and unchanged until the inference completes (for async, until the callback ran).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_InferenceRequestInputSetData(
     request: *mut OVMS_InferenceRequest,
@@ -99,20 +162,18 @@ pub unsafe extern "C" fn OVMS_InferenceRequestInputSetData(
     bufferType: BufferTypeArg,
     deviceId: u32,
 ) -> *mut OVMS_Status {
-    ffi(|| {
-        let target = unsafe { self::request(request) }?;
-        let name = unsafe { text(inputName, "input name") }?;
-        let buffer = Buffer {
-            data,
-            byte_size: byteSize,
-            buffer_type: bufferType.0,
-            device_id: deviceId,
-        };
-        target.set_data(Side::Input, &name, buffer)
-    })
+    let buffer = Buffer {
+        data,
+        byte_size: byteSize,
+        buffer_type: bufferType.0,
+        device_id: deviceId,
+    };
+    // SAFETY: the caller's pointers, passed on with the same contract.
+    unsafe { set_data(request, Side::Input, inputName, buffer) }
 }
 
-/// The output is written straight into this buffer (no copy).
+/// References the caller's buffer as the output's memory: the result is written straight into
+/// it (no copy), and it stays the caller's, valid until the inference completes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_InferenceRequestOutputSetData(
     request: *mut OVMS_InferenceRequest,
@@ -122,38 +183,42 @@ pub unsafe extern "C" fn OVMS_InferenceRequestOutputSetData(
     bufferType: BufferTypeArg,
     deviceId: u32,
 ) -> *mut OVMS_Status {
-    ffi(|| {
-        let target = unsafe { self::request(request) }?;
-        let name = unsafe { text(outputName, "output name") }?;
-        non_null(data, "data")?;
-        let buffer = Buffer {
-            data,
-            byte_size: byteSize,
-            buffer_type: bufferType.0,
-            device_id: deviceId,
-        };
-        target.set_data(Side::Output, &name, buffer)
-    })
+    let buffer = Buffer {
+        data,
+        byte_size: byteSize,
+        buffer_type: bufferType.0,
+        device_id: deviceId,
+    };
+    // SAFETY: the caller's pointers, passed on with the same contract.
+    unsafe { set_data(request, Side::Output, outputName, buffer) }
 }
 
+/// Runs `change` on the request with a name argument.
+///
+/// # Safety
+/// As for `add_tensor`.
 unsafe fn edit(
     target: *mut OVMS_InferenceRequest,
     name: *const c_char,
     what: &str,
-    change: impl FnOnce(&mut Request, &str) -> Result<()>,
+    change: impl FnOnce(&mut Request, &[u8]) -> Result<()>,
 ) -> *mut OVMS_Status {
     ffi(|| {
-        let target = unsafe { request(target) }?;
-        let name = unsafe { text(name, what) }?;
-        change(target, &name)
+        // SAFETY: the caller's contract.
+        let target = unsafe { request_mut(target) }?;
+        // SAFETY: the caller's contract.
+        let name = unsafe { bytes(name, what) }?;
+        change(&mut target.request, name)
     })
 }
 
+/// Drops the reference to the input's buffer (the buffer stays the caller's).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_InferenceRequestInputRemoveData(
     request: *mut OVMS_InferenceRequest,
     inputName: *const c_char,
 ) -> *mut OVMS_Status {
+    // SAFETY: the caller's pointers, passed on with the same contract.
     unsafe {
         edit(request, inputName, "input name", |r, n| {
             r.remove_data(Side::Input, n)
@@ -161,11 +226,13 @@ pub unsafe extern "C" fn OVMS_InferenceRequestInputRemoveData(
     }
 }
 
+/// Drops the reference to the output's buffer (the buffer stays the caller's).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_InferenceRequestOutputRemoveData(
     request: *mut OVMS_InferenceRequest,
     outputName: *const c_char,
 ) -> *mut OVMS_Status {
+    // SAFETY: the caller's pointers, passed on with the same contract.
     unsafe {
         edit(request, outputName, "output name", |r, n| {
             r.remove_data(Side::Output, n)
@@ -173,11 +240,13 @@ pub unsafe extern "C" fn OVMS_InferenceRequestOutputRemoveData(
     }
 }
 
+/// Removes the input from the request (its buffer stays the caller's).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_InferenceRequestRemoveInput(
     request: *mut OVMS_InferenceRequest,
     inputName: *const c_char,
 ) -> *mut OVMS_Status {
+    // SAFETY: the caller's pointers, passed on with the same contract.
     unsafe {
         edit(request, inputName, "input name", |r, n| {
             r.remove_tensor(Side::Input, n)
@@ -185,11 +254,13 @@ pub unsafe extern "C" fn OVMS_InferenceRequestRemoveInput(
     }
 }
 
+/// Removes the output from the request (its buffer stays the caller's).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_InferenceRequestRemoveOutput(
     request: *mut OVMS_InferenceRequest,
     outputName: *const c_char,
 ) -> *mut OVMS_Status {
+    // SAFETY: the caller's pointers, passed on with the same contract.
     unsafe {
         edit(request, outputName, "output name", |r, n| {
             r.remove_tensor(Side::Output, n)
@@ -197,7 +268,8 @@ pub unsafe extern "C" fn OVMS_InferenceRequestRemoveOutput(
     }
 }
 
-/// Copies the datatype's element size from `data`; `byteSize` is ignored, as in OVMS.
+/// Copies the datatype's element size in bytes from `data` into the request (`byteSize` is
+/// ignored, as in OVMS); `data` stays the caller's.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_InferenceRequestAddParameter(
     request: *mut OVMS_InferenceRequest,
@@ -208,18 +280,25 @@ pub unsafe extern "C" fn OVMS_InferenceRequestAddParameter(
 ) -> *mut OVMS_Status {
     let _ = byteSize;
     ffi(|| {
-        let target = unsafe { self::request(request) }?;
-        let name = unsafe { text(parameterName, "parameter name") }?;
+        // SAFETY: the caller passes NULL or a live request.
+        let target = unsafe { request_mut(request) }?;
+        // SAFETY: the caller passes NULL or a NUL-terminated name.
+        let name = unsafe { bytes(parameterName, "parameter name") }?;
         non_null(data, "data")?;
-        target.add_parameter(&name, datatype.0, data)
+        // SAFETY: non-NULL, and, as OVMS reads it, holds one element of `datatype`.
+        let value =
+            unsafe { std::slice::from_raw_parts(data.cast::<u8>(), parameter_size(datatype.0)) };
+        target.request.add_parameter(name, datatype.0, value)
     })
 }
 
+/// Removes a parameter from the request.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_InferenceRequestRemoveParameter(
     request: *mut OVMS_InferenceRequest,
     parameterName: *const c_char,
 ) -> *mut OVMS_Status {
+    // SAFETY: the caller's pointers, passed on with the same contract.
     unsafe {
         edit(request, parameterName, "parameter name", |r, n| {
             r.remove_parameter(n)
@@ -227,7 +306,8 @@ pub unsafe extern "C" fn OVMS_InferenceRequestRemoveParameter(
     }
 }
 
-/// Sets (or, with NULL, clears) the completion callback; it also affects `OVMS_Inference`.
+/// Sets (or, with NULL, clears) the request's completion callback and its user pointer, which
+/// stays the caller's. It also affects `OVMS_Inference`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_InferenceRequestSetCompletionCallback(
     request: *mut OVMS_InferenceRequest,
@@ -235,23 +315,21 @@ pub unsafe extern "C" fn OVMS_InferenceRequestSetCompletionCallback(
     userStruct: *mut c_void,
 ) -> *mut OVMS_Status {
     ffi(|| {
-        let target = unsafe { self::request(request) }?;
-        target.completion = completeCallback.map(|callback| Completion {
-            // SAFETY: only the pointee type of the first argument differs; the ABI is the same.
-            callback: unsafe {
-                std::mem::transmute::<
-                    unsafe extern "C" fn(*mut OVMS_InferenceResponse, u32, *mut c_void),
-                    CompletionCallback,
-                >(callback)
-            },
+        // SAFETY: the caller passes NULL or a live request.
+        let target = unsafe { request_mut(request) }?;
+        target.request.check_editable()?;
+        target.completion = completeCallback.map(|callback| UserCallback {
+            callback,
             user: userStruct,
         });
         Ok(())
     })
 }
 
-/// Synchronous inference. The caller owns `*response`. With a completion callback set, the
-/// callback runs on this thread before return, as in OVMS.
+/// Synchronous inference; writes a new response, which the caller owns, into `response`. With a
+/// completion callback set, the callback also runs, on this thread before the return, as in
+/// OVMS: `(response, 0, user)` with the same response (the callback then owns it, and the
+/// caller must not free it too), or `(NULL, 1, user)` on a failure after the argument checks.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_Inference(
     server: *mut OVMS_Server,
@@ -260,15 +338,18 @@ pub unsafe extern "C" fn OVMS_Inference(
 ) -> *mut OVMS_Status {
     ffi(|| {
         non_null(server, "server")?;
-        let target = unsafe { self::request(request) }?;
+        // SAFETY: the caller passes NULL or a live request.
+        let target = unsafe { OVMS_InferenceRequest::borrow(request, "inference request") }?;
         non_null(response, "inference response")?;
-        let manager = SERVER.manager();
-        let published = inference::infer_and_complete(
-            manager.as_deref().map_err(Clone::clone),
-            target,
-            publish,
-        )?;
-        unsafe { put(response, published.cast()) };
+        let result = SERVER
+            .manager()
+            .and_then(|manager| inference::infer(&manager, &target.request))
+            .map(OVMS_InferenceResponse::into_raw);
+        if let Some(completion) = target.completion {
+            completion.call(&result);
+        }
+        // SAFETY: checked non-NULL.
+        unsafe { put(response, result?) };
         Ok(())
     })
 }
@@ -276,7 +357,8 @@ pub unsafe extern "C" fn OVMS_Inference(
 /// Asynchronous inference. On NULL the request was accepted and its completion callback runs
 /// exactly once, on a library thread: `(response, 0, user)` with a response the callback owns,
 /// or `(NULL, 1, user)` on failure. On a returned status the callback never runs. The request
-/// and its buffers must stay valid until the callback.
+/// stays the caller's (it may be deleted, but not edited, before the callback); its buffers must
+/// stay valid until the callback.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_InferenceAsync(
     server: *mut OVMS_Server,
@@ -284,12 +366,17 @@ pub unsafe extern "C" fn OVMS_InferenceAsync(
 ) -> *mut OVMS_Status {
     ffi(|| {
         non_null(server, "server")?;
-        let target = unsafe { self::request(request) }?;
-        inference::infer_async(&*SERVER.manager()?, target, publish)
+        // SAFETY: the caller passes NULL or a live request.
+        let target = unsafe { OVMS_InferenceRequest::borrow(request, "inference request") }?;
+        let completion = target.completion.ok_or_else(|| {
+            Error::with(
+                StatusCode::OV_INTERNAL_INFERENCE_ERROR,
+                "no completion callback is set on the request",
+            )
+        })?;
+        let done = Box::new(move |result: Result<inference::Response>| {
+            completion.call(&result.map(OVMS_InferenceResponse::into_raw));
+        });
+        inference::infer_async(&*SERVER.manager()?, &target.request, done)
     })
-}
-
-/// Hands a response to the caller as the C handle it owns.
-fn publish(response: Response) -> *mut c_void {
-    Box::into_raw(Box::new(OVMS_InferenceResponse(response))).cast()
 }

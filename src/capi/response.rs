@@ -1,27 +1,31 @@
 //! Group H: reading an inference response.
 
 use super::{
-    BufferTypeArg, DataTypeArg, OVMS_InferenceResponse, OVMS_Status, ffi, ffi_void, handle,
+    BufferTypeArg, DataTypeArg, Handle, OVMS_InferenceResponse, OVMS_Status, ffi, ffi_void,
     non_null, put,
 };
 use crate::status::{Error, StatusCode};
 use std::ffi::{c_char, c_void};
 
+/// Writes the response's number of outputs into `count`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_InferenceResponseOutputCount(
     response: *mut OVMS_InferenceResponse,
     count: *mut u32,
 ) -> *mut OVMS_Status {
     ffi(|| {
-        let response = unsafe { handle(response, "inference response") }?;
+        // SAFETY: the caller passes NULL or a live response.
+        let response = unsafe { OVMS_InferenceResponse::borrow(response, "inference response") }?;
         non_null(count, "output count")?;
-        unsafe { put(count, response.0.outputs.len() as u32) };
+        // SAFETY: checked non-NULL.
+        unsafe { put(count, response.outputs.len() as u32) };
         Ok(())
     })
 }
 
-/// Output `id` (name order). Pointers stay valid until `OVMS_InferenceResponseDelete`; a
-/// preallocated output's `data` is the caller's own buffer.
+/// Describes output `id` (name order) through the out-parameters: name, shape and data are
+/// borrowed from the response until `OVMS_InferenceResponseDelete`; a preallocated output's
+/// `data` is the caller's own buffer, and `shape` and `byteSize` are the result's own.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_InferenceResponseOutput(
     response: *mut OVMS_InferenceResponse,
@@ -36,7 +40,8 @@ pub unsafe extern "C" fn OVMS_InferenceResponseOutput(
     deviceId: *mut u32,
 ) -> *mut OVMS_Status {
     ffi(|| {
-        let response = unsafe { handle(response, "inference response") }?;
+        // SAFETY: the caller passes NULL or a live response.
+        let response = unsafe { OVMS_InferenceResponse::borrow(response, "inference response") }?;
         non_null(name, "output name")?;
         non_null(datatype, "data type")?;
         non_null(shape, "shape")?;
@@ -45,16 +50,17 @@ pub unsafe extern "C" fn OVMS_InferenceResponseOutput(
         non_null(byteSize, "byte size")?;
         non_null(bufferType, "buffer type")?;
         non_null(deviceId, "device id")?;
-        let output = response.0.outputs.get(id as usize).ok_or_else(|| {
+        let output = response.outputs.get(id as usize).ok_or_else(|| {
             Error::with(
                 StatusCode::NONEXISTENT_TENSOR,
                 format!(
                     "output id {id}, the response has {}",
-                    response.0.outputs.len()
+                    response.outputs.len()
                 ),
             )
         })?;
         let (ptr, bytes, buffer_type, device) = output.data();
+        // SAFETY: every out-parameter was checked non-NULL.
         unsafe {
             put(name, output.name.as_ptr());
             put(datatype, DataTypeArg(output.datatype as u32));
@@ -69,19 +75,23 @@ pub unsafe extern "C" fn OVMS_InferenceResponseOutput(
     })
 }
 
+/// Writes the response's number of parameters into `count`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_InferenceResponseParameterCount(
     response: *mut OVMS_InferenceResponse,
     count: *mut u32,
 ) -> *mut OVMS_Status {
     ffi(|| {
-        let response = unsafe { handle(response, "inference response") }?;
+        // SAFETY: the caller passes NULL or a live response.
+        let response = unsafe { OVMS_InferenceResponse::borrow(response, "inference response") }?;
         non_null(count, "parameter count")?;
-        unsafe { put(count, response.0.parameters.len() as u32) };
+        // SAFETY: checked non-NULL.
+        unsafe { put(count, response.parameters.len() as u32) };
         Ok(())
     })
 }
 
+/// Describes parameter `id`: its data is borrowed from the response until it is deleted.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_InferenceResponseParameter(
     response: *mut OVMS_InferenceResponse,
@@ -90,15 +100,17 @@ pub unsafe extern "C" fn OVMS_InferenceResponseParameter(
     data: *mut *const c_void,
 ) -> *mut OVMS_Status {
     ffi(|| {
-        let response = unsafe { handle(response, "inference response") }?;
+        // SAFETY: the caller passes NULL or a live response.
+        let response = unsafe { OVMS_InferenceResponse::borrow(response, "inference response") }?;
         non_null(datatype, "data type")?;
         non_null(data, "data")?;
-        let (dt, bytes) = response.0.parameters.get(id as usize).ok_or_else(|| {
+        let (dt, bytes) = response.parameters.get(id as usize).ok_or_else(|| {
             Error::with(
                 StatusCode::NONEXISTENT_PARAMETER,
                 format!("parameter id {id}"),
             )
         })?;
+        // SAFETY: both out-parameters were checked non-NULL.
         unsafe {
             put(datatype, DataTypeArg(*dt));
             put(data, bytes.as_ptr().cast());
@@ -107,11 +119,10 @@ pub unsafe extern "C" fn OVMS_InferenceResponseParameter(
     })
 }
 
+/// Frees a response its receiver owns (a caller's preallocated buffers stay the caller's);
+/// NULL is a no-op.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_InferenceResponseDelete(response: *mut OVMS_InferenceResponse) {
-    ffi_void(|| {
-        if !response.is_null() {
-            drop(unsafe { Box::from_raw(response) });
-        }
-    })
+    // SAFETY: the caller passes NULL or a response it owns and does not use again.
+    ffi_void(|| unsafe { OVMS_InferenceResponse::free(response) })
 }

@@ -1,31 +1,31 @@
 //! Groups B and E: the server's lifecycle and state, and server metadata.
 
+use super::handle::server_handle;
 use super::{
-    OVMS_Metadata, OVMS_ModelsSettings, OVMS_Server, OVMS_ServerSettings, OVMS_Status,
-    ServableStateArg, ffi, ffi_void, handle, non_null, put, text,
+    Handle, OVMS_Metadata, OVMS_ModelsSettings, OVMS_Server, OVMS_ServerSettings, OVMS_Status,
+    ServableStateArg, bytes, ffi, ffi_void, non_null, put, text,
 };
 use crate::server::{self, SERVER};
 use crate::status::{Error, StatusCode};
 use std::ffi::{c_char, c_void};
 
-/// The address handed out for the singleton; any non-NULL server pointer means the singleton.
-static SERVER_HANDLE: OVMS_Server = OVMS_Server { _private: [] };
-
-fn server_ptr() -> *mut OVMS_Server {
-    &SERVER_HANDLE as *const OVMS_Server as *mut OVMS_Server
-}
-
-/// The process-wide server; every call returns the same pointer.
+/// Writes the process-wide server into `server`: every call gives the same pointer, which
+/// nothing frees.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerNew(server: *mut *mut OVMS_Server) -> *mut OVMS_Status {
     ffi(|| {
         non_null(server, "server")?;
-        unsafe { put(server, server_ptr()) };
+        // SAFETY: checked non-NULL.
+        unsafe { put(server, server_handle()) };
         Ok(())
     })
 }
 
-/// Stops the server (it can be started again); NULL is a no-op.
+/// Stops the server; it can be started again, and NULL is a no-op. Returns once every accepted
+/// async request has had its callback (queued ones get flag 1), so no callback runs after it.
+/// Called from inside a completion callback, it stops serving, waits for every other callback
+/// and returns; the calling callback's request is released when that callback returns (and a
+/// delete already under way then finishes).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerDelete(server: *mut OVMS_Server) {
     ffi_void(|| {
@@ -35,6 +35,7 @@ pub unsafe extern "C" fn OVMS_ServerDelete(server: *mut OVMS_Server) {
     })
 }
 
+/// Writes whether the server is live (started, maybe not ready) into `isLive`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerLive(
     server: *mut OVMS_Server,
@@ -43,11 +44,13 @@ pub unsafe extern "C" fn OVMS_ServerLive(
     ffi(|| {
         non_null(server, "server")?;
         non_null(isLive, "is live")?;
+        // SAFETY: checked non-NULL.
         unsafe { put(isLive, SERVER.is_live()) };
         Ok(())
     })
 }
 
+/// Writes whether the server is ready (its config loaded) into `isReady`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerReady(
     server: *mut OVMS_Server,
@@ -56,12 +59,14 @@ pub unsafe extern "C" fn OVMS_ServerReady(
     ffi(|| {
         non_null(server, "server")?;
         non_null(isReady, "is ready")?;
+        // SAFETY: checked non-NULL.
         unsafe { put(isReady, SERVER.is_ready()) };
         Ok(())
     })
 }
 
-/// Starts the server and loads the config; returns after the initial load.
+/// Starts the server and loads the config; returns after the initial load. The settings stay
+/// the caller's (they are copied).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerStartFromConfigurationFile(
     server: *mut OVMS_Server,
@@ -70,13 +75,17 @@ pub unsafe extern "C" fn OVMS_ServerStartFromConfigurationFile(
 ) -> *mut OVMS_Status {
     ffi(|| {
         non_null(server, "server")?;
-        let server_settings = unsafe { handle(server_settings, "server settings") }?;
-        let models_settings = unsafe { handle(models_settings, "models settings") }?;
-        SERVER.start(&server_settings.0, &models_settings.0)
+        // SAFETY: the caller passes NULL or live settings.
+        let server_settings =
+            unsafe { OVMS_ServerSettings::borrow(server_settings, "server settings") }?;
+        // SAFETY: as above.
+        let models_settings =
+            unsafe { OVMS_ModelsSettings::borrow(models_settings, "models settings") }?;
+        SERVER.start(server_settings, models_settings)
     })
 }
 
-/// The state of a model version (version 0: the default version).
+/// Writes the state of a servable version (version 0: the default version) into `state`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_GetServableState(
     server: *mut OVMS_Server,
@@ -86,15 +95,18 @@ pub unsafe extern "C" fn OVMS_GetServableState(
 ) -> *mut OVMS_Status {
     ffi(|| {
         non_null(server, "server")?;
-        let name = unsafe { text(servableName, "servable name") }?;
+        // SAFETY: the caller passes NULL or a NUL-terminated name.
+        let name = unsafe { bytes(servableName, "servable name") }?;
         non_null(state, "servable state")?;
-        let found = SERVER.manager()?.state(&name, servableVersion)?;
+        let found = SERVER.manager()?.state(name, servableVersion)?;
+        // SAFETY: checked non-NULL.
         unsafe { put(state, ServableStateArg(found as u32)) };
         Ok(())
     })
 }
 
-/// Experimental in OVMS, for VA-API builds: accepted and ignored, as OVMS does without VA.
+/// Experimental in OVMS, for VA-API builds: accepted and ignored (nothing is kept), as OVMS
+/// does without VA.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerSetGlobalVADisplay(
     server: *mut OVMS_Server,
@@ -104,7 +116,8 @@ pub unsafe extern "C" fn OVMS_ServerSetGlobalVADisplay(
     std::ptr::null_mut()
 }
 
-/// `{"name", "version", "ov_version"}`; works before a start. Free with `OVMS_ServerMetadataDelete`.
+/// Writes new server metadata, `{"name", "version", "ov_version"}`, into `metadata`; works
+/// before a start. The caller owns it and frees it with `OVMS_ServerMetadataDelete`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerMetadata(
     server: *mut OVMS_Server,
@@ -113,23 +126,21 @@ pub unsafe extern "C" fn OVMS_ServerMetadata(
     ffi(|| {
         non_null(server, "server")?;
         non_null(metadata, "metadata")?;
-        unsafe {
-            put(
-                metadata,
-                Box::into_raw(Box::new(OVMS_Metadata(server::metadata()))),
-            )
-        };
+        // SAFETY: checked non-NULL.
+        unsafe { put(metadata, OVMS_Metadata::into_raw(server::metadata())) };
         Ok(())
     })
 }
 
+/// Frees server metadata the caller owns; NULL gives `NONEXISTENT_PTR`, as in OVMS.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerMetadataDelete(
     metadata: *mut OVMS_Metadata,
 ) -> *mut OVMS_Status {
     ffi(|| {
         non_null(metadata, "metadata")?;
-        drop(unsafe { Box::from_raw(metadata) });
+        // SAFETY: a live metadata handle the caller owns and does not use again.
+        unsafe { OVMS_Metadata::free(metadata) };
         Ok(())
     })
 }
@@ -137,15 +148,17 @@ pub unsafe extern "C" fn OVMS_ServerMetadataDelete(
 /// A heap copy of `value` that `OVMS_StringFree` (or plain `free`) releases.
 fn malloc_string(value: &str) -> *const c_char {
     let bytes = value.as_bytes();
+    // SAFETY: malloc of len + 1 bytes; NULL is checked before use.
+    let ptr = unsafe { libc::malloc(bytes.len() + 1) }.cast::<u8>();
+    if ptr.is_null() {
+        return std::ptr::null();
+    }
+    // SAFETY: `ptr` holds len + 1 bytes, filled with the text and its NUL.
     unsafe {
-        let ptr = libc::malloc(bytes.len() + 1).cast::<u8>();
-        if ptr.is_null() {
-            return std::ptr::null();
-        }
         std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr, bytes.len());
         *ptr.add(bytes.len()) = 0;
-        ptr.cast()
     }
+    ptr.cast()
 }
 
 fn publish_string(value: &str, out: *mut *const c_char, size: *mut usize) -> Result<(), Error> {
@@ -153,6 +166,7 @@ fn publish_string(value: &str, out: *mut *const c_char, size: *mut usize) -> Res
     if ptr.is_null() {
         return Err(Error::with(StatusCode::INTERNAL_ERROR, "out of memory"));
     }
+    // SAFETY: the callers checked both out-parameters non-NULL.
     unsafe {
         put(out, ptr);
         put(size, value.len());
@@ -160,7 +174,9 @@ fn publish_string(value: &str, out: *mut *const c_char, size: *mut usize) -> Res
     Ok(())
 }
 
-/// The value at an RFC 6901 pointer (e.g. `/version`): strings as they are, other values as JSON.
+/// Writes a new copy of the value at an RFC 6901 pointer (e.g. `/version`) into `value` and
+/// its length into `size`: strings as they are, other values as JSON. The caller owns the copy
+/// and frees it with `OVMS_StringFree`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_MetadataFieldByPointer(
     metadata: *mut OVMS_Metadata,
@@ -169,11 +185,13 @@ pub unsafe extern "C" fn OVMS_MetadataFieldByPointer(
     size: *mut usize,
 ) -> *mut OVMS_Status {
     ffi(|| {
-        let metadata = unsafe { handle(metadata, "metadata") }?;
+        // SAFETY: the caller passes NULL or live metadata.
+        let metadata = unsafe { OVMS_Metadata::borrow(metadata, "metadata") }?;
+        // SAFETY: the caller passes NULL or a NUL-terminated pointer text.
         let pointer = unsafe { text(pointer, "pointer") }?;
         non_null(value, "value")?;
         non_null(size, "size")?;
-        let field = metadata.0.pointer(&pointer).ok_or_else(|| {
+        let field = metadata.pointer(&pointer).ok_or_else(|| {
             Error::with(
                 StatusCode::JSON_SERIALIZATION_ERROR,
                 format!("no field at pointer {pointer:?}"),
@@ -187,6 +205,8 @@ pub unsafe extern "C" fn OVMS_MetadataFieldByPointer(
     })
 }
 
+/// Writes a new copy of the metadata as JSON text into `json` and its length into `size`. The
+/// caller owns the copy and frees it with `OVMS_StringFree`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_SerializeMetadataToString(
     metadata: *mut OVMS_Metadata,
@@ -194,15 +214,18 @@ pub unsafe extern "C" fn OVMS_SerializeMetadataToString(
     size: *mut usize,
 ) -> *mut OVMS_Status {
     ffi(|| {
-        let metadata = unsafe { handle(metadata, "metadata") }?;
+        // SAFETY: the caller passes NULL or live metadata.
+        let metadata = unsafe { OVMS_Metadata::borrow(metadata, "metadata") }?;
         non_null(json, "json")?;
         non_null(size, "size")?;
-        publish_string(&metadata.0.to_string(), json, size)
+        publish_string(&metadata.to_string(), json, size)
     })
 }
 
-/// Frees a string from `OVMS_MetadataFieldByPointer` or `OVMS_SerializeMetadataToString`.
+/// Frees a string the caller owns, from `OVMS_MetadataFieldByPointer` or
+/// `OVMS_SerializeMetadataToString`; NULL is a no-op.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_StringFree(ptr: *const c_char) {
+    // SAFETY: such strings come from malloc (`malloc_string`); free(NULL) is a no-op.
     unsafe { libc::free(ptr as *mut c_void) }
 }

@@ -1,7 +1,7 @@
 //! Groups C and D: server settings and models settings. Setters only store; a start validates.
 
 use super::{
-    LogLevelArg, OVMS_ModelsSettings, OVMS_ServerSettings, OVMS_Status, ffi, ffi_void, handle,
+    Handle, LogLevelArg, OVMS_ModelsSettings, OVMS_ServerSettings, OVMS_Status, ffi, ffi_void,
     non_null, put, text,
 };
 use crate::config::{LogLevel, ModelsSettings, ServerSettings, normalize_path};
@@ -9,35 +9,52 @@ use crate::status::{Error, Result, StatusCode};
 use std::ffi::c_char;
 
 /// Runs `change` on the settings behind `settings`, NULL-checked.
-fn update(
+///
+/// # Safety
+/// `settings` is NULL or live settings nobody else uses meanwhile.
+unsafe fn update(
     settings: *mut OVMS_ServerSettings,
     change: impl FnOnce(&mut ServerSettings) -> Result<()>,
 ) -> *mut OVMS_Status {
-    ffi(|| change(&mut unsafe { handle(settings, "server settings") }?.0))
+    // SAFETY: the caller's contract.
+    ffi(|| change(unsafe { OVMS_ServerSettings::borrow_mut(settings, "server settings") }?))
 }
 
 /// `update` for setters that cannot fail once the pointer is checked.
-fn store(
+///
+/// # Safety
+/// As for `update`.
+unsafe fn store(
     settings: *mut OVMS_ServerSettings,
     change: impl FnOnce(&mut ServerSettings),
 ) -> *mut OVMS_Status {
-    update(settings, |s| {
-        change(s);
-        Ok(())
-    })
+    // SAFETY: the caller's contract, passed on.
+    unsafe {
+        update(settings, |s| {
+            change(s);
+            Ok(())
+        })
+    }
 }
 
-/// Like `update`, for a setter that takes a string.
-fn update_text(
+/// Like `update`, for a setter that takes a string (copied).
+///
+/// # Safety
+/// As for `update`, and `value` is NULL or NUL-terminated.
+unsafe fn update_text(
     settings: *mut OVMS_ServerSettings,
     value: *const c_char,
     name: &str,
     change: impl FnOnce(&mut ServerSettings, String),
 ) -> *mut OVMS_Status {
-    update(settings, |s| {
-        change(s, unsafe { text(value, name) }?);
-        Ok(())
-    })
+    // SAFETY: the caller's contract, passed on.
+    unsafe {
+        update(settings, |s| {
+            // SAFETY: the caller's contract.
+            change(s, text(value, name)?);
+            Ok(())
+        })
+    }
 }
 
 #[unsafe(no_mangle)]
@@ -46,10 +63,11 @@ pub unsafe extern "C" fn OVMS_ServerSettingsNew(
 ) -> *mut OVMS_Status {
     ffi(|| {
         non_null(settings, "server settings")?;
+        // SAFETY: checked non-NULL.
         unsafe {
             put(
                 settings,
-                Box::into_raw(Box::new(OVMS_ServerSettings(ServerSettings::default()))),
+                OVMS_ServerSettings::into_raw(ServerSettings::default()),
             )
         };
         Ok(())
@@ -58,11 +76,8 @@ pub unsafe extern "C" fn OVMS_ServerSettingsNew(
 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerSettingsDelete(settings: *mut OVMS_ServerSettings) {
-    ffi_void(|| {
-        if !settings.is_null() {
-            drop(unsafe { Box::from_raw(settings) });
-        }
-    })
+    // SAFETY: the caller passes NULL or settings it owns and does not use again.
+    ffi_void(|| unsafe { Handle::free(settings) })
 }
 
 #[unsafe(no_mangle)]
@@ -70,7 +85,8 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetGrpcPort(
     settings: *mut OVMS_ServerSettings,
     grpc_port: u32,
 ) -> *mut OVMS_Status {
-    store(settings, |s| s.grpc_port = grpc_port)
+    // SAFETY: the caller passes NULL or live settings (and strings NUL-terminated).
+    unsafe { store(settings, |s| s.grpc_port = grpc_port) }
 }
 
 #[unsafe(no_mangle)]
@@ -78,7 +94,8 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetRestPort(
     settings: *mut OVMS_ServerSettings,
     rest_port: u32,
 ) -> *mut OVMS_Status {
-    store(settings, |s| s.rest_port = rest_port)
+    // SAFETY: the caller passes NULL or live settings (and strings NUL-terminated).
+    unsafe { store(settings, |s| s.rest_port = rest_port) }
 }
 
 #[unsafe(no_mangle)]
@@ -86,7 +103,8 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetGrpcWorkers(
     settings: *mut OVMS_ServerSettings,
     grpc_workers: u32,
 ) -> *mut OVMS_Status {
-    store(settings, |s| s.grpc_workers = grpc_workers)
+    // SAFETY: the caller passes NULL or live settings (and strings NUL-terminated).
+    unsafe { store(settings, |s| s.grpc_workers = grpc_workers) }
 }
 
 #[unsafe(no_mangle)]
@@ -94,9 +112,12 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetGrpcBindAddress(
     settings: *mut OVMS_ServerSettings,
     grpc_bind_address: *const c_char,
 ) -> *mut OVMS_Status {
-    update_text(settings, grpc_bind_address, "grpc bind address", |s, v| {
-        s.grpc_bind_address = v
-    })
+    // SAFETY: the caller passes NULL or live settings (and strings NUL-terminated).
+    unsafe {
+        update_text(settings, grpc_bind_address, "grpc bind address", |s, v| {
+            s.grpc_bind_address = v
+        })
+    }
 }
 
 #[unsafe(no_mangle)]
@@ -104,7 +125,8 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetRestWorkers(
     settings: *mut OVMS_ServerSettings,
     rest_workers: u32,
 ) -> *mut OVMS_Status {
-    store(settings, |s| s.rest_workers = Some(rest_workers))
+    // SAFETY: the caller passes NULL or live settings (and strings NUL-terminated).
+    unsafe { store(settings, |s| s.rest_workers = Some(rest_workers)) }
 }
 
 #[unsafe(no_mangle)]
@@ -112,9 +134,12 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetRestBindAddress(
     settings: *mut OVMS_ServerSettings,
     rest_bind_address: *const c_char,
 ) -> *mut OVMS_Status {
-    update_text(settings, rest_bind_address, "rest bind address", |s, v| {
-        s.rest_bind_address = v
-    })
+    // SAFETY: the caller passes NULL or live settings (and strings NUL-terminated).
+    unsafe {
+        update_text(settings, rest_bind_address, "rest bind address", |s, v| {
+            s.rest_bind_address = v
+        })
+    }
 }
 
 #[unsafe(no_mangle)]
@@ -122,12 +147,15 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetGrpcChannelArguments(
     settings: *mut OVMS_ServerSettings,
     grpc_channel_arguments: *const c_char,
 ) -> *mut OVMS_Status {
-    update_text(
-        settings,
-        grpc_channel_arguments,
-        "grpc channel arguments",
-        |s, v| s.grpc_channel_arguments = v,
-    )
+    // SAFETY: the caller passes NULL or live settings (and strings NUL-terminated).
+    unsafe {
+        update_text(
+            settings,
+            grpc_channel_arguments,
+            "grpc channel arguments",
+            |s, v| s.grpc_channel_arguments = v,
+        )
+    }
 }
 
 #[unsafe(no_mangle)]
@@ -135,7 +163,8 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetGrpcMaxThreads(
     settings: *mut OVMS_ServerSettings,
     grpc_max_threads: u32,
 ) -> *mut OVMS_Status {
-    store(settings, |s| s.grpc_max_threads = Some(grpc_max_threads))
+    // SAFETY: the caller passes NULL or live settings (and strings NUL-terminated).
+    unsafe { store(settings, |s| s.grpc_max_threads = Some(grpc_max_threads)) }
 }
 
 #[unsafe(no_mangle)]
@@ -143,7 +172,8 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetGrpcMemoryQuota(
     settings: *mut OVMS_ServerSettings,
     grpc_memory_quota: usize,
 ) -> *mut OVMS_Status {
-    store(settings, |s| s.grpc_memory_quota = Some(grpc_memory_quota))
+    // SAFETY: the caller passes NULL or live settings (and strings NUL-terminated).
+    unsafe { store(settings, |s| s.grpc_memory_quota = Some(grpc_memory_quota)) }
 }
 
 #[unsafe(no_mangle)]
@@ -151,9 +181,12 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetFileSystemPollWaitSeconds(
     settings: *mut OVMS_ServerSettings,
     seconds: u32,
 ) -> *mut OVMS_Status {
-    store(settings, |s| {
-        s.filesystem_poll_wait_ms = u64::from(seconds) * 1000
-    })
+    // SAFETY: the caller passes NULL or live settings (and strings NUL-terminated).
+    unsafe {
+        store(settings, |s| {
+            s.filesystem_poll_wait_ms = u64::from(seconds) * 1000
+        })
+    }
 }
 
 /// Deprecated in OVMS (stateful models were removed): always `NOT_IMPLEMENTED`.
@@ -176,9 +209,12 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetCustomNodeResourcesCleanerInterva
     settings: *mut OVMS_ServerSettings,
     seconds: u32,
 ) -> *mut OVMS_Status {
-    store(settings, |s| {
-        s.custom_node_resources_cleaner_interval_s = seconds
-    })
+    // SAFETY: the caller passes NULL or live settings (and strings NUL-terminated).
+    unsafe {
+        store(settings, |s| {
+            s.custom_node_resources_cleaner_interval_s = seconds
+        })
+    }
 }
 
 #[unsafe(no_mangle)]
@@ -186,12 +222,15 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetCpuExtensionPath(
     settings: *mut OVMS_ServerSettings,
     cpu_extension_path: *const c_char,
 ) -> *mut OVMS_Status {
-    update_text(
-        settings,
-        cpu_extension_path,
-        "cpu extension path",
-        |s, v| s.cpu_extension_path = v,
-    )
+    // SAFETY: the caller passes NULL or live settings (and strings NUL-terminated).
+    unsafe {
+        update_text(
+            settings,
+            cpu_extension_path,
+            "cpu extension path",
+            |s, v| s.cpu_extension_path = v,
+        )
+    }
 }
 
 #[unsafe(no_mangle)]
@@ -199,7 +238,8 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetCacheDir(
     settings: *mut OVMS_ServerSettings,
     cache_dir: *const c_char,
 ) -> *mut OVMS_Status {
-    update_text(settings, cache_dir, "cache dir", |s, v| s.cache_dir = v)
+    // SAFETY: the caller passes NULL or live settings (and strings NUL-terminated).
+    unsafe { update_text(settings, cache_dir, "cache dir", |s, v| s.cache_dir = v) }
 }
 
 /// Values outside `OVMS_LogLevel` give `NONEXISTENT_LOG_LEVEL`.
@@ -208,15 +248,18 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetLogLevel(
     settings: *mut OVMS_ServerSettings,
     log_level: LogLevelArg,
 ) -> *mut OVMS_Status {
-    update(settings, |s| {
-        s.log_level = LogLevel::from_raw(log_level.0).ok_or_else(|| {
-            Error::with(
-                StatusCode::NONEXISTENT_LOG_LEVEL,
-                format!("log level {}", log_level.0),
-            )
-        })?;
-        Ok(())
-    })
+    // SAFETY: the caller passes NULL or live settings.
+    unsafe {
+        update(settings, |s| {
+            s.log_level = LogLevel::from_raw(log_level.0).ok_or_else(|| {
+                Error::with(
+                    StatusCode::NONEXISTENT_LOG_LEVEL,
+                    format!("log level {}", log_level.0),
+                )
+            })?;
+            Ok(())
+        })
+    }
 }
 
 #[unsafe(no_mangle)]
@@ -224,7 +267,8 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetLogPath(
     settings: *mut OVMS_ServerSettings,
     log_path: *const c_char,
 ) -> *mut OVMS_Status {
-    update_text(settings, log_path, "log path", |s, v| s.log_path = v)
+    // SAFETY: the caller passes NULL or live settings (and strings NUL-terminated).
+    unsafe { update_text(settings, log_path, "log path", |s, v| s.log_path = v) }
 }
 
 #[unsafe(no_mangle)]
@@ -232,12 +276,15 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetAllowedLocalMediaPath(
     settings: *mut OVMS_ServerSettings,
     allowed_local_media_path: *const c_char,
 ) -> *mut OVMS_Status {
-    update_text(
-        settings,
-        allowed_local_media_path,
-        "allowed local media path",
-        |s, v| s.allowed_local_media_path = Some(normalize_path(&v)),
-    )
+    // SAFETY: the caller passes NULL or live settings (and strings NUL-terminated).
+    unsafe {
+        update_text(
+            settings,
+            allowed_local_media_path,
+            "allowed local media path",
+            |s, v| s.allowed_local_media_path = Some(normalize_path(&v)),
+        )
+    }
 }
 
 /// A comma-separated list of domains.
@@ -246,19 +293,22 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetAllowedMediaDomains(
     settings: *mut OVMS_ServerSettings,
     allowed_media_domains: *const c_char,
 ) -> *mut OVMS_Status {
-    update_text(
-        settings,
-        allowed_media_domains,
-        "allowed media domains",
-        |s, v| {
-            s.allowed_media_domains = Some(
-                v.split(',')
-                    .map(|d| d.trim().to_string())
-                    .filter(|d| !d.is_empty())
-                    .collect(),
-            )
-        },
-    )
+    // SAFETY: the caller passes NULL or live settings (and strings NUL-terminated).
+    unsafe {
+        update_text(
+            settings,
+            allowed_media_domains,
+            "allowed media domains",
+            |s, v| {
+                s.allowed_media_domains = Some(
+                    v.split(',')
+                        .map(|d| d.trim().to_string())
+                        .filter(|d| !d.is_empty())
+                        .collect(),
+                )
+            },
+        )
+    }
 }
 
 #[unsafe(no_mangle)]
@@ -267,10 +317,11 @@ pub unsafe extern "C" fn OVMS_ModelsSettingsNew(
 ) -> *mut OVMS_Status {
     ffi(|| {
         non_null(settings, "model settings")?;
+        // SAFETY: checked non-NULL.
         unsafe {
             put(
                 settings,
-                Box::into_raw(Box::new(OVMS_ModelsSettings(ModelsSettings::default()))),
+                OVMS_ModelsSettings::into_raw(ModelsSettings::default()),
             )
         };
         Ok(())
@@ -279,11 +330,8 @@ pub unsafe extern "C" fn OVMS_ModelsSettingsNew(
 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ModelsSettingsDelete(settings: *mut OVMS_ModelsSettings) {
-    ffi_void(|| {
-        if !settings.is_null() {
-            drop(unsafe { Box::from_raw(settings) });
-        }
-    })
+    // SAFETY: the caller passes NULL or settings it owns and does not use again.
+    ffi_void(|| unsafe { Handle::free(settings) })
 }
 
 #[unsafe(no_mangle)]
@@ -292,8 +340,10 @@ pub unsafe extern "C" fn OVMS_ModelsSettingsSetConfigPath(
     config_path: *const c_char,
 ) -> *mut OVMS_Status {
     ffi(|| {
-        let settings = unsafe { handle(settings, "models settings") }?;
-        settings.0.config_path = unsafe { text(config_path, "config path") }?;
+        // SAFETY: the caller passes NULL or live settings.
+        let settings = unsafe { OVMS_ModelsSettings::borrow_mut(settings, "models settings") }?;
+        // SAFETY: the caller passes NULL or a NUL-terminated path.
+        settings.config_path = unsafe { text(config_path, "config path") }?;
         Ok(())
     })
 }

@@ -1,37 +1,105 @@
 //! The types of the C header: opaque handles, the four enums, the callback typedef, and the
 //! integer carriers through which enum arguments arrive (validated, never transmuted).
 
-use crate::config::{ModelsSettings, ServerSettings};
-use crate::inference::{Request, Response};
-use crate::model::ServableMetadata;
+use crate::inference::Request;
+use crate::status::Result;
 use std::ffi::{CString, c_void};
 
 pub const OVMS_API_VERSION_MAJOR: u32 = 1;
 pub const OVMS_API_VERSION_MINOR: u32 = 3;
 
-/// The server: a process-wide singleton.
+/// The server: a process-wide singleton. `OVMS_ServerNew` hands out the same pointer every
+/// time; nothing frees it (`OVMS_ServerDelete` stops it, and it can be started again).
 pub struct OVMS_Server {
     pub(crate) _private: [u8; 0],
 }
 
-/// An error: its OVMS status code and details text. Owned by the caller (`OVMS_StatusDelete`).
+/// An error: an OVMS status code and its details text. The caller owns it and frees it with
+/// `OVMS_StatusDelete`.
 pub struct OVMS_Status {
+    _private: [u8; 0],
+}
+
+/// Server settings. The caller owns them (`OVMS_ServerSettingsDelete`); a start copies what it
+/// needs, so they may be deleted right after it.
+pub struct OVMS_ServerSettings {
+    _private: [u8; 0],
+}
+
+/// Models settings (the config file path). The caller owns them (`OVMS_ModelsSettingsDelete`);
+/// a start copies what it needs.
+pub struct OVMS_ModelsSettings {
+    _private: [u8; 0],
+}
+
+/// Server metadata, a JSON object. The caller owns it and frees it with
+/// `OVMS_ServerMetadataDelete`.
+pub struct OVMS_Metadata {
+    _private: [u8; 0],
+}
+
+/// A snapshot of a servable version's inputs and outputs. The caller owns it and frees it with
+/// `OVMS_ServableMetadataDelete`; the names and arrays it hands out are borrowed from it.
+pub struct OVMS_ServableMetadata {
+    _private: [u8; 0],
+}
+
+/// An inference request. The caller owns it (`OVMS_InferenceRequestDelete`) and the buffers it
+/// references, which must stay valid until the inference completes.
+pub struct OVMS_InferenceRequest {
+    _private: [u8; 0],
+}
+
+/// An inference response. Its receiver owns it (the caller of `OVMS_Inference`, or the
+/// completion callback) and frees it with `OVMS_InferenceResponseDelete`.
+pub struct OVMS_InferenceResponse {
+    _private: [u8; 0],
+}
+
+/// What an `OVMS_Status` handle holds.
+pub struct StatusValue {
     pub(crate) code: u32,
     pub(crate) details: CString,
 }
 
-pub struct OVMS_ServerSettings(pub(crate) ServerSettings);
-pub struct OVMS_ModelsSettings(pub(crate) ModelsSettings);
-/// Server metadata, a JSON object.
-pub struct OVMS_Metadata(pub(crate) serde_json::Value);
-pub struct OVMS_ServableMetadata(pub(crate) ServableMetadata);
-pub struct OVMS_InferenceRequest(pub(crate) Request);
-pub struct OVMS_InferenceResponse(pub(crate) Response);
+/// What an `OVMS_InferenceRequest` handle holds: the request, and the C callback the host set.
+pub struct CRequest {
+    pub(crate) request: Request,
+    pub(crate) completion: Option<UserCallback>,
+}
 
 /// Completion callback: `flag` 0 with a response the callee owns, or 1 with NULL on failure.
 pub type OVMS_InferenceRequestCompletionCallback_t = Option<
     unsafe extern "C" fn(response: *mut OVMS_InferenceResponse, flag: u32, userstruct: *mut c_void),
 >;
+
+/// A host's completion callback and its user pointer.
+#[derive(Clone, Copy)]
+pub(crate) struct UserCallback {
+    pub(crate) callback: unsafe extern "C" fn(
+        response: *mut OVMS_InferenceResponse,
+        flag: u32,
+        userstruct: *mut c_void,
+    ),
+    pub(crate) user: *mut c_void,
+}
+
+// SAFETY: OVMS calls completion callbacks on its own threads; a host that sets one accepts that
+// its user pointer is used from another thread.
+unsafe impl Send for UserCallback {}
+
+impl UserCallback {
+    /// Calls the host back: `(response, 0)`, the callee owning the response, or `(NULL, 1)`.
+    pub(crate) fn call(self, result: &Result<*mut OVMS_InferenceResponse>) {
+        let (response, flag) = match result {
+            Ok(response) => (*response, 0),
+            Err(_) => (std::ptr::null_mut(), 1),
+        };
+        // SAFETY: the host set this callback for this purpose; the response (if any) is a
+        // live handle whose ownership passes to the callee.
+        unsafe { (self.callback)(response, flag, self.user) }
+    }
+}
 
 /// Tensor element types.
 #[repr(C)]
@@ -86,6 +154,7 @@ pub enum OVMS_ServableState {
     OVMS_STATE_LOADING_FAILED = 5,
 }
 
+/// Log levels, most verbose first.
 #[repr(C)]
 pub enum OVMS_LogLevel {
     OVMS_LOG_TRACE = 0,

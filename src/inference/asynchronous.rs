@@ -1,27 +1,29 @@
 //! Asynchronous inference on the slot pool, built so that no slot can leak and no callback can
 //! be lost or doubled:
 //! - a job refused before it was accepted returns a status and never calls back;
-//! - an accepted job calls back exactly once: `(response, 0)` or `(NULL, 1)`;
-//! - the slot is restored and released before the user callback runs, and no library lock is
-//!   held while it runs;
+//! - an accepted job calls back exactly once, `Ok(response)` or `Err(..)`, also when finishing
+//!   it panics (a job dropped without calling back still calls back, with a failure);
+//! - the slot is restored and released before the callback runs, finishing never waits behind
+//!   a callback, and no library lock is held while one runs;
 //! - `wait_for_callbacks` lets a server stop return only after every accepted job called back.
 
 use super::bind::{Occupied, bind, collect};
-use super::dispatcher::{self, Blocking};
-use super::request::{Completion, Request};
+use super::dispatcher::{self, Blocking, Task};
+use super::request::{InFlightMark, Request};
 use super::response::Response;
-use super::validate::validate;
+use super::validate::{Plan, validate};
 use crate::fault::{self, Fault};
 use crate::model::{Servable, ServableManager};
+use crate::ov::OvError;
 use crate::pool::{InFlight, QueuedJob, SlotGuard, Submitted};
 use crate::status::{Error, Result, StatusCode};
-use std::any::Any;
-use std::ffi::c_void;
+use std::cell::Cell;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Condvar, Mutex};
 
-/// Turns a response into the pointer the user callback receives (and then owns).
-pub type Publish = fn(Response) -> *mut c_void;
+/// What an accepted request calls when it ends, exactly once, on a library thread.
+pub type Done = Box<dyn FnOnce(Result<Response>) + Send>;
 
 /// Accepted jobs that have not called back yet. An atomic, so that counting takes no lock; the
 /// mutex only pairs with the condvar for `wait_for_callbacks`.
@@ -29,8 +31,12 @@ static ACCEPTED: AtomicUsize = AtomicUsize::new(0);
 static DELIVERY: Mutex<()> = Mutex::new(());
 static ALL_DELIVERED: Condvar = Condvar::new();
 
-/// Counts one job from its creation until it is dropped, which happens after its callback
-/// returned (or when it was refused, before any callback).
+thread_local! {
+    /// Set while this thread runs the callback of an accepted job.
+    static IN_JOB_CALLBACK: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Counts one job from its acceptance until its callback returned (or it was refused).
 struct Accepted;
 
 impl Accepted {
@@ -42,126 +48,144 @@ impl Accepted {
 
 impl Drop for Accepted {
     fn drop(&mut self) {
-        if ACCEPTED.fetch_sub(1, SeqCst) == 1 {
-            // Taking the lock orders this with a waiter between its check and its sleep.
-            drop(DELIVERY.lock().unwrap_or_else(|e| e.into_inner()));
-            ALL_DELIVERED.notify_all();
-        }
+        ACCEPTED.fetch_sub(1, SeqCst);
+        // Taking the lock orders this with a waiter between its check and its sleep.
+        drop(DELIVERY.lock().unwrap_or_else(|e| e.into_inner()));
+        ALL_DELIVERED.notify_all();
     }
 }
 
-/// Blocks until every accepted async job has had its callback.
+/// Blocks until every accepted async job has had its callback: all of them, or, when called
+/// from inside such a callback, all but the calling one (which ends when it returns).
 pub fn wait_for_callbacks() {
+    let mine = usize::from(IN_JOB_CALLBACK.with(Cell::get));
     let mut guard = DELIVERY.lock().unwrap_or_else(|e| e.into_inner());
-    while ACCEPTED.load(SeqCst) > 0 {
+    while ACCEPTED.load(SeqCst) > mine {
         guard = ALL_DELIVERED.wait(guard).unwrap_or_else(|e| e.into_inner());
     }
 }
 
-/// The caller's request: it keeps it alive and unchanged until the callback, as OVMS requires.
-struct RequestRef(*const Request);
-
-// SAFETY: the request is only read, and the caller does not touch it while the job runs.
-unsafe impl Send for RequestRef {}
+/// Whether this thread runs the callback of an accepted async request.
+pub fn in_job_callback() -> bool {
+    IN_JOB_CALLBACK.with(Cell::get)
+}
 
 pub struct Job {
     servable: Servable,
-    request: RequestRef,
-    completion: Completion,
-    publish: Publish,
-    _accepted: Accepted,
-}
-
-/// A job that could not start, with the slot it held (if any) still to be released.
-struct NotStarted {
-    job: Box<Job>,
-    occupied: Option<Occupied>,
-    error: Error,
+    plan: Plan,
+    /// Taken when the job calls back or is refused.
+    done: Option<Done>,
+    /// Dropped just before the callback, so the callback may reuse the request.
+    flight: Option<InFlightMark>,
+    /// Dropped after the callback returned.
+    accepted: Option<Accepted>,
 }
 
 impl Job {
-    fn request(&self) -> &Request {
-        // SAFETY: see `RequestRef`.
-        unsafe { &*self.request.0 }
-    }
-
-    /// Binds the request to `guard`'s slot and starts inference there.
-    fn begin(self: Box<Self>, guard: SlotGuard) -> std::result::Result<(), NotStarted> {
+    /// Binds the job's buffers to `guard`'s slot and starts inference there. On failure the
+    /// job comes back with the slot (to release) and the error.
+    fn begin(
+        self: Box<Self>,
+        guard: SlotGuard,
+    ) -> std::result::Result<(), (Box<Job>, Occupied, Error)> {
         let mut occupied = Occupied::new(guard);
-        if let Err(error) = bind(&mut occupied, self.request(), self.servable.loaded()) {
-            return Err(NotStarted {
+        if let Err(error) = bind(&mut occupied, &self.plan, self.servable.loaded()) {
+            return Err((self, occupied, error));
+        }
+        let launcher = occupied.launcher();
+        // SAFETY: `Running` owns `occupied`, which owns the guard the launcher came from.
+        let launched = unsafe {
+            launcher.launch(Box::new(Running {
                 job: self,
-                occupied: Some(occupied),
-                error,
-            });
-        }
-        let handle = occupied.handle();
-        let slot = handle.slot();
-        slot.park(Box::new(Running {
-            job: self,
-            occupied,
-        }));
-        let started = if fault::injected(Fault::StartAsync) {
-            Err(Error::with(
-                StatusCode::OV_INTERNAL_INFERENCE_ERROR,
-                "injected fault: start_async failed",
-            ))
-        } else {
-            slot.request
-                .start_async()
-                .map_err(|e| Error::with(StatusCode::OV_INTERNAL_INFERENCE_ERROR, e.to_string()))
+                occupied,
+            }))
         };
-        let Err(error) = started else { return Ok(()) };
-        match slot.unpark() {
-            Some(parked) => {
-                let running = parked
-                    .into_any()
-                    .downcast::<Running>()
-                    .expect("a slot parks only `Running`");
-                let Running { job, occupied } = *running;
-                Err(NotStarted {
-                    job,
-                    occupied: Some(occupied),
-                    error,
-                })
-            }
-            // OpenVINO's callback already took the request: the completion path owns it now
-            // and will report the outcome, so the job counts as started.
-            None => Ok(()),
-        }
+        launched.map_err(|(running, error)| {
+            let Running { job, occupied } = *running;
+            (job, occupied, inference_error(error))
+        })
     }
 
-    /// Calls the user back, exactly once; the job (and its count) ends when this returns.
-    fn deliver(self, result: Result<Response>) {
-        let (response, flag) = match result {
-            Ok(response) => ((self.publish)(response), 0),
-            Err(error) => {
-                log::debug!(
-                    "async inference on {:?} failed: {error}",
-                    self.servable.version().model_name
-                );
-                (std::ptr::null_mut(), 1)
-            }
+    /// The job's callback with `result`, to run on a dispatcher thread.
+    fn delivery(self: Box<Self>, result: Result<Response>) -> Task {
+        Box::new(move || self.deliver(result))
+    }
+
+    /// Calls back, exactly once; the job (and its count) ends when this returns.
+    fn deliver(mut self: Box<Self>, result: Result<Response>) {
+        let Some(done) = self.done.take() else {
+            return;
         };
-        let Completion { callback, user } = self.completion;
-        dispatcher::run_user_code(|| unsafe { callback(response, flag, user) });
+        if let Err(error) = &result {
+            log::debug!(
+                "[servable name: {} version: {}] async inference failed: {error}",
+                self.servable.version().model_name,
+                self.servable.version().version
+            );
+        }
+        drop(self.flight.take());
+        struct InCallback;
+        impl Drop for InCallback {
+            fn drop(&mut self) {
+                IN_JOB_CALLBACK.with(|c| c.set(false));
+            }
+        }
+        IN_JOB_CALLBACK.with(|c| c.set(true));
+        let in_callback = InCallback;
+        done(result);
+        drop(in_callback);
+        // The model version is let go before the count, so a server stop that returns finds
+        // every version released.
+        let accepted = self.accepted.take();
+        drop(self);
+        drop(accepted);
+    }
+
+    /// The job was not accepted: no callback; its count ends when it is dropped.
+    fn refuse(&mut self) {
+        self.done = None;
     }
 }
 
-impl NotStarted {
-    /// Releases the slot, then reports the failure to the user callback.
-    fn report(self) {
-        drop(self.occupied);
-        (*self.job).deliver(Err(self.error));
+impl Drop for Job {
+    /// A safety net for invariant 7: an accepted job that is dropped without having called
+    /// back (a panic on its way) still calls back, with a failure.
+    fn drop(&mut self) {
+        if let Some(done) = self.done.take() {
+            let accepted = self.accepted.take();
+            let flight = self.flight.take();
+            dispatcher::deliver(move || {
+                drop(flight);
+                done(Err(Error::with(
+                    StatusCode::INTERNAL_ERROR,
+                    "the request was lost by an internal failure",
+                )));
+                drop(accepted);
+            });
+        }
     }
+}
+
+fn inference_error(e: OvError) -> Error {
+    Error::with(StatusCode::OV_INTERNAL_INFERENCE_ERROR, e.to_string())
+}
+
+fn panic_error(_: Box<dyn std::any::Any + Send>) -> Error {
+    Error::with(
+        StatusCode::INTERNAL_ERROR,
+        "internal panic while finishing the request",
+    )
 }
 
 impl QueuedJob for Job {
     fn start(self: Box<Self>, slot: SlotGuard) {
-        // Runs inside a slot release; a failure is reported from a dispatcher thread, so a run
+        // Runs inside a slot release; a failure is finished on a dispatcher thread, so a run
         // of failing jobs cannot nest releases on this stack.
-        if let Err(not_started) = self.begin(slot) {
-            dispatcher::spawn(move || not_started.report());
+        if let Err((job, occupied, error)) = self.begin(slot) {
+            dispatcher::finish(move || {
+                drop(occupied);
+                Some(job.delivery(Err(error)))
+            });
         }
     }
 
@@ -170,7 +194,7 @@ impl QueuedJob for Job {
             StatusCode::MODEL_VERSION_NOT_LOADED_ANYMORE,
             "the server stopped before the request ran",
         );
-        (*self).deliver(Err(error));
+        dispatcher::deliver(move || self.deliver(Err(error)));
     }
 }
 
@@ -182,65 +206,62 @@ struct Running {
 
 impl InFlight for Running {
     fn completed(self: Box<Self>) {
-        dispatcher::spawn(move || (*self).finish());
-    }
-
-    fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
-        self
+        dispatcher::finish(move || Some((*self).finish()));
     }
 }
 
 impl Running {
     /// On a dispatcher thread: the outcome from OpenVINO, the response, the slot restored and
-    /// released, then the user callback.
-    fn finish(self) {
-        let Running { job, occupied } = self;
-        let inference = |e: crate::ov::OvError| {
-            Error::with(StatusCode::OV_INTERNAL_INFERENCE_ERROR, e.to_string())
-        };
-        let mut result = occupied.slot().request.wait().map_err(inference);
-        if result.is_ok() && fault::injected(Fault::Completion) {
-            result = Err(Error::with(
-                StatusCode::OV_INTERNAL_INFERENCE_ERROR,
-                "injected fault: inference failed",
-            ));
+    /// released; returns the callback, which runs after.
+    fn finish(self) -> Task {
+        let Running { job, mut occupied } = self;
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let mut result = occupied.parts().request.wait().map_err(inference_error);
+            if result.is_ok() && fault::injected(Fault::Completion) {
+                result = Err(Error::with(
+                    StatusCode::OV_INTERNAL_INFERENCE_ERROR,
+                    "injected fault: inference failed",
+                ));
+            }
+            result.and_then(|()| collect(&mut occupied, &job.plan, job.servable.loaded()))
+        }))
+        .unwrap_or_else(|panic| Err(panic_error(panic)));
+        // Restores and releases the slot (which may start the next queued job here).
+        if catch_unwind(AssertUnwindSafe(move || drop(occupied))).is_err() {
+            log::error!("releasing a slot panicked");
         }
-        let response =
-            result.and_then(|()| collect(&occupied, job.request(), job.servable.loaded()));
-        drop(occupied);
-        (*job).deliver(response);
+        job.delivery(result)
     }
 }
 
-/// `OVMS_InferenceAsync`: on `Ok` the job was accepted and its callback will run exactly once;
-/// on `Err` it was refused and the callback never runs.
-pub fn infer_async(manager: &ServableManager, request: &Request, publish: Publish) -> Result<()> {
-    let completion = request.completion.ok_or_else(|| {
-        Error::with(
-            StatusCode::OV_INTERNAL_INFERENCE_ERROR,
-            "no completion callback is set on the request",
-        )
-    })?;
-    let servable = manager.servable(&request.servable_name, request.servable_version)?;
+/// `OVMS_InferenceAsync`: on `Ok` the job was accepted and `done` will run exactly once; on
+/// `Err` it was refused and `done` never runs.
+pub fn infer_async(manager: &ServableManager, request: &Request, done: Done) -> Result<()> {
+    let servable = manager.servable(request.servable_name()?, request.servable_version)?;
     let loaded = servable.loaded();
-    validate(request, &loaded.inputs, &loaded.outputs)?;
+    let plan = validate(request, &loaded.inputs, &loaded.outputs)?;
+    let flight = request.begin_flight()?;
     let pool = loaded.pool.clone();
     let job = Box::new(Job {
         servable,
-        request: RequestRef(request),
-        completion,
-        publish,
-        _accepted: Accepted::new(),
+        plan,
+        done: Some(done),
+        flight: Some(flight),
+        accepted: Some(Accepted::new()),
     });
     match pool.submit(job, Blocking::enter) {
-        Submitted::Now(job, slot) => job.begin(slot).map_err(|not_started| {
-            drop(not_started.occupied);
-            not_started.error
+        Submitted::Now(job, slot) => job.begin(slot).map_err(|(mut job, occupied, error)| {
+            drop(occupied);
+            job.refuse();
+            error
         }),
         Submitted::Queued => Ok(()),
-        Submitted::Closed(_) => Err(Error::with(
-            StatusCode::MODEL_VERSION_NOT_LOADED_ANYMORE,
-            "the server is stopping",
-        )),
+        Submitted::Closed(mut job) => {
+            job.refuse();
+            Err(Error::with(
+                StatusCode::MODEL_VERSION_NOT_LOADED_ANYMORE,
+                "the server is stopping",
+            ))
+        }
     }
 }

@@ -1,11 +1,12 @@
-//! Putting a request's buffers into a slot's infer request, and reading the results back.
+//! Putting a validated request's buffers into a slot's infer request, and reading the results
+//! back. Nothing is ever written past a tensor's own byte size, whatever the caller claimed.
 
-use super::request::{Buffer, Request};
 use super::response::{OutputData, Response, ResponseOutput, aligned_copy};
+use super::validate::Plan;
 use crate::fault::{self, Fault};
 use crate::model::Loaded;
 use crate::ov::{OvError, Tensor};
-use crate::pool::{Slot, SlotGuard, SlotHandle};
+use crate::pool::{SlotGuard, SlotParts};
 use crate::status::{Error, Result, StatusCode};
 use std::ffi::c_void;
 use std::sync::Arc;
@@ -32,38 +33,6 @@ pub struct Occupied {
 }
 
 impl Occupied {
-    pub fn slot(&self) -> &Slot {
-        self.guard.slot()
-    }
-
-    pub fn handle(&self) -> SlotHandle {
-        self.guard.handle()
-    }
-}
-
-impl Drop for Occupied {
-    fn drop(&mut self) {
-        let slot = self.guard.slot();
-        for &index in &self.wrapped_inputs {
-            let own = slot.inputs[index]
-                .as_ref()
-                .expect("only static inputs are wrapped");
-            if let Err(e) = slot.request.set_input_tensor(index, own) {
-                log::error!("restoring input tensor {index} failed: {e}");
-            }
-        }
-        let Some(own) = &slot.outputs else {
-            return;
-        };
-        for &index in &self.replaced {
-            if let Err(e) = slot.request.set_output_tensor(index, &own[index]) {
-                log::error!("restoring output tensor {index} failed: {e}");
-            }
-        }
-    }
-}
-
-impl Occupied {
     pub fn new(guard: SlotGuard) -> Occupied {
         Occupied {
             wrapped_inputs: Vec::new(),
@@ -71,12 +40,45 @@ impl Occupied {
             guard,
         }
     }
+
+    pub fn parts(&mut self) -> &mut SlotParts {
+        self.guard.parts()
+    }
+
+    /// See `SlotGuard::launcher`.
+    pub fn launcher(&mut self) -> crate::pool::Launcher {
+        self.guard.launcher()
+    }
+}
+
+impl Drop for Occupied {
+    fn drop(&mut self) {
+        let wrapped = std::mem::take(&mut self.wrapped_inputs);
+        let replaced = std::mem::take(&mut self.replaced);
+        let parts = self.guard.parts();
+        for index in wrapped {
+            let Some(own) = &parts.inputs[index] else {
+                continue;
+            };
+            if let Err(e) = parts.request.set_input_tensor(index, &own.tensor) {
+                log::error!("restoring input tensor {index} failed: {e}");
+            }
+        }
+        let Some(own) = &parts.outputs else {
+            return;
+        };
+        for index in replaced {
+            if let Err(e) = parts.request.set_output_tensor(index, &own[index]) {
+                log::error!("restoring output tensor {index} failed: {e}");
+            }
+        }
+    }
 }
 
 /// Copies or wraps the inputs, and binds preallocated outputs where the slot can restore them.
-/// Validation has already checked names, types, shapes and sizes. What was bound is recorded in
-/// `occupied`, so dropping it restores the slot whether or not this succeeded.
-pub fn bind(occupied: &mut Occupied, request: &Request, loaded: &Loaded) -> Result<()> {
+/// What was bound is recorded in `occupied`, so dropping it restores the slot whether or not
+/// this succeeded.
+pub fn bind(occupied: &mut Occupied, plan: &Plan, loaded: &Loaded) -> Result<()> {
     if fault::injected(Fault::Bind) {
         return Err(Error::with(
             StatusCode::OV_INTERNAL_DESERIALIZATION_ERROR,
@@ -88,64 +90,61 @@ pub fn bind(occupied: &mut Occupied, request: &Request, loaded: &Loaded) -> Resu
         replaced,
         guard,
     } = occupied;
-    bind_into(guard.slot(), wrapped_inputs, replaced, request, loaded)
-}
-
-/// `bind`'s work; `wrapped_inputs` and `replaced` record each tensor bound, so a failure
-/// half-way still restores.
-fn bind_into(
-    slot: &Slot,
-    wrapped_inputs: &mut Vec<usize>,
-    replaced: &mut Vec<usize>,
-    request: &Request,
-    loaded: &Loaded,
-) -> Result<()> {
-    for served in &loaded.inputs {
-        let tensor = &request.inputs[&served.info.name];
-        let buffer = tensor.buffer.expect("validated");
-        match &slot.inputs[served.index] {
-            // Large static input: wrap the caller's memory (no copy); restored on drop.
-            Some(_) if buffer.byte_size >= WRAP_INPUT_BYTES => {
-                let wrapped = wrap(served.info.ov_type, &tensor.shape, buffer)
-                    .map_err(deserialization_error)?;
-                slot.request
-                    .set_input_tensor(served.index, &wrapped)
-                    .map_err(deserialization_error)?;
-                wrapped_inputs.push(served.index);
-            }
-            // Small static input: the slot's own tensor has the right size, and a copy is
-            // cheaper than wrapping.
-            Some(own) => {
-                if buffer.byte_size > 0 {
-                    let dst = own.data().map_err(deserialization_error)?;
+    let parts = guard.parts();
+    for bound in &plan.inputs {
+        let served = &loaded.inputs[bound.served];
+        let port = served.index;
+        let buffer = bound.buffer;
+        match &parts.inputs[port] {
+            // Small static input: the slot's own tensor has the right shape, and a copy is
+            // cheaper than wrapping. Exactly the tensor's bytes are copied: for packed types
+            // (U4, I4, U1) that is less than the one byte per element OVMS asks for.
+            Some(own) if buffer.byte_size < WRAP_INPUT_BYTES => {
+                if buffer.byte_size < own.byte_size {
+                    return Err(Error::with(
+                        StatusCode::INVALID_CONTENT_SIZE,
+                        format!(
+                            "input {}: {} bytes for a tensor of {} bytes",
+                            served.info.name, buffer.byte_size, own.byte_size
+                        ),
+                    ));
+                }
+                if own.byte_size > 0 {
+                    // SAFETY: validation checked the buffer holds `buffer.byte_size` bytes,
+                    // at least `own.byte_size`; `own.data` is the slot's own tensor memory of
+                    // `own.byte_size` bytes, which this guard uses exclusively.
                     unsafe {
                         std::ptr::copy_nonoverlapping(
                             buffer.data.cast::<u8>(),
-                            dst.cast::<u8>(),
-                            buffer.byte_size,
+                            own.data,
+                            own.byte_size,
                         )
                     };
                 }
             }
-            // Dynamic input: wrap the caller's memory with the request's shape (no copy).
-            None => {
-                let wrapped = wrap(served.info.ov_type, &tensor.shape, buffer)
+            // Large static or dynamic input: wrap the caller's memory (no copy); a static one is
+            // restored on drop.
+            own => {
+                let restore = own.is_some();
+                let wrapped = wrap(served.info.ov_type, &bound.shape, buffer.data)
                     .map_err(deserialization_error)?;
-                slot.request
-                    .set_input_tensor(served.index, &wrapped)
+                parts
+                    .request
+                    .set_input_tensor(port, &wrapped)
                     .map_err(deserialization_error)?;
+                if restore {
+                    wrapped_inputs.push(port);
+                }
             }
         }
     }
-    if slot.outputs.is_some() {
-        for served in &loaded.outputs {
-            let Some(tensor) = request.outputs.get(&served.info.name) else {
-                continue;
-            };
-            let buffer = tensor.buffer.expect("validated");
-            let wrapped =
-                wrap(served.info.ov_type, &tensor.shape, buffer).map_err(deserialization_error)?;
-            slot.request
+    if parts.outputs.is_some() {
+        for bound in &plan.outputs {
+            let served = &loaded.outputs[bound.served];
+            let wrapped = wrap(served.info.ov_type, &bound.shape, bound.buffer.data)
+                .map_err(deserialization_error)?;
+            parts
+                .request
                 .set_output_tensor(served.index, &wrapped)
                 .map_err(deserialization_error)?;
             replaced.push(served.index);
@@ -154,17 +153,20 @@ fn bind_into(
     Ok(())
 }
 
+/// A tensor over the caller's memory, or an empty one when there is no memory (a zero-sized
+/// dimension).
 fn wrap(
     ov_type: openvino_sys::ov_element_type_e,
     shape: &[i64],
-    buffer: Buffer,
+    data: *const c_void,
 ) -> std::result::Result<Tensor, OvError> {
-    if buffer.data.is_null() {
-        // An empty tensor (a zero-sized dimension) has no memory to wrap.
+    if data.is_null() {
         Tensor::new(ov_type, shape)
     } else {
-        // SAFETY: validation checked the size; the caller keeps the buffer alive until completion.
-        unsafe { Tensor::over_host_memory(ov_type, shape, buffer.data as *mut c_void) }
+        // SAFETY: validation checked the buffer holds at least the tensor's bytes (one byte
+        // per element even for packed types, which need fewer); the caller keeps it alive until
+        // the inference completes, and the slot drops the tensor before then.
+        unsafe { Tensor::over_host_memory(ov_type, shape, data as *mut c_void) }
     }
 }
 
@@ -172,37 +174,43 @@ fn serialization_error(e: OvError) -> Error {
     Error::with(StatusCode::OV_INTERNAL_SERIALIZATION_ERROR, e.to_string())
 }
 
-/// Builds the response from a finished slot, outputs in name order.
-pub fn collect(occupied: &Occupied, request: &Request, loaded: &Loaded) -> Result<Response> {
-    let slot = occupied.slot();
+/// Builds the response from a finished slot, outputs in name order. Shapes and byte sizes are
+/// the results' own, also for preallocated outputs (a dynamic output may be smaller than the
+/// caller's buffer), as OVMS reports them.
+pub fn collect(occupied: &mut Occupied, plan: &Plan, loaded: &Loaded) -> Result<Response> {
+    let replaced = std::mem::take(&mut occupied.replaced);
+    let result = collect_outputs(occupied.parts(), &replaced, plan, loaded);
+    occupied.replaced = replaced;
+    result
+}
+
+fn collect_outputs(
+    parts: &SlotParts,
+    replaced: &[usize],
+    plan: &Plan,
+    loaded: &Loaded,
+) -> Result<Response> {
     let mut outputs = Vec::with_capacity(loaded.outputs.len());
-    for served in &loaded.outputs {
+    for (index, served) in loaded.outputs.iter().enumerate() {
         let info = &served.info;
         let name = Arc::clone(&served.c_name);
-        let preallocated = request.outputs.get(&info.name);
-        if let Some(tensor) = preallocated.filter(|_| occupied.replaced.contains(&served.index)) {
-            let buffer = tensor.buffer.expect("validated");
-            outputs.push(ResponseOutput {
-                name,
-                datatype: info.data_type,
-                shape: tensor.shape.clone(),
-                data: OutputData::Caller(buffer),
-            });
-            continue;
-        }
-        if !info.data_type.serializable() {
+        let preallocated = plan.outputs.iter().find(|b| b.served == index);
+        let bound_to_caller = preallocated.filter(|_| replaced.contains(&served.index));
+        if !info.data_type.serializable() && bound_to_caller.is_none() {
             return Err(Error::with(
                 StatusCode::OV_UNSUPPORTED_SERIALIZATION_PRECISION,
                 format!("output {} has type {:?}", info.name, info.data_type),
             ));
         }
-        // A static output is still in the slot's own tensor: its shape is the port's, and no
-        // new tensor handle (and shape) needs to come from OpenVINO.
+        // A static output not bound to the caller is still in the slot's own tensor: its shape
+        // is the port's, and no tensor handle needs to come from OpenVINO.
         let fetched;
-        let (shape, result) = match (&served.static_shape, &slot.outputs) {
-            (Some(shape), Some(own)) => (shape.clone(), &own[served.index]),
+        let (shape, result) = match (&served.static_shape, &parts.outputs) {
+            (Some(shape), Some(own)) if bound_to_caller.is_none() => {
+                (shape.clone(), &own[served.index])
+            }
             _ => {
-                fetched = slot
+                fetched = parts
                     .request
                     .output_tensor(served.index)
                     .map_err(serialization_error)?;
@@ -216,37 +224,57 @@ pub fn collect(occupied: &Occupied, request: &Request, loaded: &Loaded) -> Resul
                 (shape, &fetched)
             }
         };
+        if let Some(bound) = bound_to_caller {
+            // OpenVINO wrote straight into the caller's buffer.
+            let byte_size = result.byte_size().map_err(serialization_error)?;
+            outputs.push(ResponseOutput {
+                name,
+                datatype: info.data_type,
+                shape,
+                data: OutputData::Caller {
+                    buffer: bound.buffer,
+                    byte_size: byte_size.min(bound.buffer.byte_size),
+                },
+            });
+            continue;
+        }
         let byte_size = result.byte_size().map_err(serialization_error)?;
         let src = if byte_size > 0 {
             result.data().map_err(serialization_error)?
         } else {
             std::ptr::null_mut()
         };
-        let data = match preallocated.and_then(|t| t.buffer) {
+        let data = match preallocated {
             // The slot cannot restore its outputs, so the caller's buffer gets a copy instead.
-            Some(buffer) => {
-                if buffer.byte_size != byte_size {
+            Some(bound) => {
+                if byte_size > bound.buffer.byte_size {
                     return Err(Error::with(
-                        StatusCode::INTERNAL_ERROR,
+                        StatusCode::OV_INTERNAL_SERIALIZATION_ERROR,
                         format!(
-                            "output {}: result has {byte_size} bytes, the buffer {}",
-                            info.name, buffer.byte_size
+                            "output {}: the result has {byte_size} bytes, the buffer only {}",
+                            info.name, bound.buffer.byte_size
                         ),
                     ));
                 }
                 if byte_size > 0 {
+                    // SAFETY: `src` holds `byte_size` bytes of the result; the caller's buffer
+                    // holds at least as many (checked above) and is valid until completion.
                     unsafe {
                         std::ptr::copy_nonoverlapping(
                             src.cast::<u8>(),
-                            buffer.data as *mut u8,
+                            bound.buffer.data as *mut u8,
                             byte_size,
                         )
                     };
                 }
-                OutputData::Caller(buffer)
+                OutputData::Caller {
+                    buffer: bound.buffer,
+                    byte_size,
+                }
             }
             None => OutputData::Owned {
-                words: aligned_copy(src.cast::<u8>(), byte_size),
+                // SAFETY: `src` holds `byte_size` bytes of the result (NULL only when empty).
+                words: unsafe { aligned_copy(src.cast::<u8>(), byte_size) },
                 byte_size,
             },
         };

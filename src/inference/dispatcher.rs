@@ -1,15 +1,24 @@
 //! The completion dispatcher: library threads that finish async requests off OpenVINO's
 //! callback thread and run the user callbacks.
 //!
-//! One thread usually suffices: it takes finished requests one after another, and a task
-//! pushed while it is busy, in library code or in a user callback that began moments ago,
-//! costs no wake-up (handing it to another thread would cost a wake-up per request under load,
-//! each one dearer than the work it hands over). A user callback may block, though: in the
-//! library (a sync inference waiting for a slot, a full queue), which it announces through
-//! `Blocking`, or anywhere else. Work queued behind callbacks that are all blocked, or have run
-//! longer than `YOUNG`, gets another thread at once; a watchdog covers a callback that blocks
-//! after work was queued behind it, waking or starting a thread when queued work has waited
-//! `STALL` with no task taken.
+//! Two kinds of work, kept apart so that finishing a request never waits behind user code
+//! (design invariant 9): *finishing* (waiting for OpenVINO's status, building the response,
+//! restoring and releasing the slot) is library work that never blocks on a caller, and
+//! *delivery* runs a user callback, which may block for as long as it likes. Finishing work is
+//! taken first and always gets a thread; at most `MAX_IN_USER_CODE` threads run user callbacks
+//! at once, and deliveries beyond that wait for one of them to return. So however many
+//! callbacks block (in a sync inference that needs a slot, on a lock, in a sleep), slots keep
+//! being released and the requests those callbacks wait for keep completing.
+//!
+//! One thread usually suffices: it finishes a request and runs its callback right away, with no
+//! hand-off, and a task pushed while it is busy, in library code or in a user callback that
+//! began moments ago, costs no wake-up (handing it to another thread would cost a wake-up per
+//! request under load, each one dearer than the work it hands over). A user callback may block,
+//! though: in the library (a sync inference waiting for a slot, a full queue), which it
+//! announces through `Blocking`, or anywhere else. Work queued behind callbacks that are all
+//! blocked, or have run longer than `YOUNG`, gets another thread at once; a watchdog covers a
+//! callback that blocks after work was queued behind it, waking or starting a thread when queued
+//! work has waited `STALL` with no task taken.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -19,10 +28,14 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-type Task = Box<dyn FnOnce() + Send>;
+/// A user callback to run (a delivery).
+pub type Task = Box<dyn FnOnce() + Send>;
 
-/// Threads never exceed this; past it, tasks wait for a thread.
-const MAX_THREADS: usize = 256;
+/// Library work that never enters user code; it may hand back the delivery to run next.
+type Finish = Box<dyn FnOnce() -> Option<Task> + Send>;
+
+/// At most this many threads run user callbacks at once; finishing work is not bounded by it.
+const MAX_IN_USER_CODE: usize = 256;
 
 /// The longest a stall waits for its next extra thread.
 const MAX_PATIENCE: Duration = Duration::from_millis(500);
@@ -53,7 +66,8 @@ fn now_ns() -> u64 {
 }
 
 struct State {
-    tasks: VecDeque<Task>,
+    finishes: VecDeque<Finish>,
+    deliveries: VecDeque<Task>,
     threads: usize,
     /// One per running thread.
     markers: Vec<Marker>,
@@ -68,14 +82,18 @@ struct State {
     stall_seen: bool,
 }
 
-/// Tasks queued: an atomic beside `State.tasks` so that entering and leaving user code, twice
-/// per request, takes no lock in the common case. With the markers it is `SeqCst`: a thread
-/// entering user code (or blocking) and a task being queued each see the other's change, so one
-/// of them makes sure the task gets a thread.
+/// Tasks queued (both kinds): an atomic beside `State`'s queues so that entering and leaving
+/// user code, twice per request, takes no lock in the common case. With the markers it is
+/// `SeqCst`: a thread entering user code (or blocking) and a task being queued each see the
+/// other's change, so one of them makes sure the task gets a thread.
 static QUEUED: AtomicUsize = AtomicUsize::new(0);
 
+/// Threads running a user callback now (bounded by `MAX_IN_USER_CODE`).
+static IN_USER_CODE: AtomicUsize = AtomicUsize::new(0);
+
 static STATE: Mutex<State> = Mutex::new(State {
-    tasks: VecDeque::new(),
+    finishes: VecDeque::new(),
+    deliveries: VecDeque::new(),
     threads: 0,
     markers: Vec::new(),
     idle: 0,
@@ -145,19 +163,26 @@ fn in_library(state: &State, user_code: &InUserCode) -> usize {
     state.threads.saturating_sub(state.idle + user_code.total())
 }
 
-/// Whether queued tasks wait on threads that are all inside user code.
+/// Whether some queued task could be taken now: finishing work always can; a delivery only
+/// while fewer than `MAX_IN_USER_CODE` threads run user callbacks.
+fn takeable(state: &State) -> bool {
+    !state.finishes.is_empty()
+        || (!state.deliveries.is_empty() && IN_USER_CODE.load(SeqCst) < MAX_IN_USER_CODE)
+}
+
+/// Whether takeable tasks wait on threads that are all inside user code.
 fn stalled(state: &State) -> bool {
-    if state.tasks.is_empty() {
+    if !takeable(state) {
         return false;
     }
     let user_code = in_user_code(state);
     in_library(state, &user_code) == 0 && user_code.total() > 0
 }
 
+/// Starts a thread. Called only when no thread is idle or in library code, so every thread is in
+/// user code: threads never exceed `MAX_IN_USER_CODE` + 1 by much, and finishing work always
+/// gets one.
 fn start_thread(state: &mut State) {
-    if state.threads >= MAX_THREADS {
-        return;
-    }
     state.threads += 1;
     let marker = Marker::default();
     state.markers.push(Arc::clone(&marker));
@@ -181,7 +206,7 @@ fn start_thread(state: &mut State) {
 /// is blocked in the library; otherwise the watchdog is alerted.
 #[must_use]
 fn ensure_taker(state: &mut State) -> bool {
-    if state.tasks.is_empty() {
+    if !takeable(state) {
         return false;
     }
     if state.threads == 0 {
@@ -238,7 +263,8 @@ fn watchdog() {
         state.watching = true;
         // While a stall lasts, each new thread waits twice as long as the one before: one
         // more thread frees work held up by a blocked callback, and callbacks that all wait for
-        // one lock (a language runtime's, say) do not make the pool balloon.
+        // one lock (a language runtime's, say) do not make the pool balloon. Finishing work
+        // stalled behind them gets a thread every `STALL`, without that back-off.
         let mut patience = STALL;
         loop {
             state.stall_seen = false;
@@ -262,21 +288,37 @@ fn watchdog() {
             } else {
                 start_thread(&mut state);
             }
-            patience = (patience * 2).min(MAX_PATIENCE);
+            patience = if state.finishes.is_empty() {
+                (patience * 2).min(MAX_PATIENCE)
+            } else {
+                STALL
+            };
         }
     }
 }
 
-/// Runs `task` on a dispatcher thread.
-pub fn spawn(task: impl FnOnce() + Send + 'static) {
-    let mut state = lock();
-    state.tasks.push_back(Box::new(task));
+fn push(state: MutexGuard<'static, State>) {
+    let mut state = state;
     QUEUED.fetch_add(1, SeqCst);
     let wake = ensure_taker(&mut state);
     drop(state);
     if wake {
         WORK.notify_one();
     }
+}
+
+/// Queues library work on a dispatcher thread; what it returns, a user callback, runs next.
+pub fn finish(task: impl FnOnce() -> Option<Task> + Send + 'static) {
+    let mut state = lock();
+    state.finishes.push_back(Box::new(task));
+    push(state);
+}
+
+/// Queues a user callback to run on a dispatcher thread.
+pub fn deliver(task: impl FnOnce() + Send + 'static) {
+    let mut state = lock();
+    state.deliveries.push_back(Box::new(task));
+    push(state);
 }
 
 /// For a thread whose marker just changed: if tasks are queued, makes sure one will be taken.
@@ -289,22 +331,32 @@ fn ensure_queued_taken() {
     }
 }
 
-/// Runs a user callback, marked as such on a dispatcher thread (see `ensure_taker`).
-pub fn run_user_code(callback: impl FnOnce()) {
-    let Some(marker) = my_marker() else {
-        callback();
+/// Runs a user callback on this dispatcher thread if fewer than `MAX_IN_USER_CODE` threads
+/// run one; else queues it until one returns.
+fn run_or_queue(delivery: Task, marker: &Marker) {
+    if IN_USER_CODE.fetch_add(1, SeqCst) >= MAX_IN_USER_CODE {
+        IN_USER_CODE.fetch_sub(1, SeqCst);
+        deliver(delivery);
         return;
-    };
+    }
+    run_user_code(delivery, marker);
+}
+
+/// Runs a user callback (counted in `IN_USER_CODE` by the caller), marked as such.
+fn run_user_code(delivery: Task, marker: &Marker) {
     marker.store(SINCE + now_ns(), SeqCst);
-    struct Leave(Marker);
-    impl Drop for Leave {
+    struct Leave<'a>(&'a Marker);
+    impl Drop for Leave<'_> {
         fn drop(&mut self) {
             self.0.store(OUTSIDE, SeqCst);
+            IN_USER_CODE.fetch_sub(1, SeqCst);
         }
     }
     let _leave = Leave(marker);
     ensure_queued_taken();
-    callback();
+    if catch_unwind(AssertUnwindSafe(delivery)).is_err() {
+        log::error!("a completion callback panicked");
+    }
 }
 
 /// Held by library code while it waits for other requests to finish (a slot to free, room in a
@@ -335,15 +387,25 @@ impl Drop for Blocking {
     }
 }
 
+enum Work {
+    Finish(Finish),
+    Deliver(Task),
+}
+
 fn work(marker: Marker) {
     MARKER.with(|m| *m.borrow_mut() = Some(Arc::clone(&marker)));
     loop {
         let mut state = lock();
-        let task = loop {
-            if let Some(task) = state.tasks.pop_front() {
-                QUEUED.fetch_sub(1, SeqCst);
-                state.taken += 1;
-                break task;
+        let work = loop {
+            if let Some(task) = state.finishes.pop_front() {
+                break Work::Finish(task);
+            }
+            if !state.deliveries.is_empty() && IN_USER_CODE.fetch_add(1, SeqCst) < MAX_IN_USER_CODE
+            {
+                let task = state.deliveries.pop_front().expect("checked non-empty");
+                break Work::Deliver(task);
+            } else if !state.deliveries.is_empty() {
+                IN_USER_CODE.fetch_sub(1, SeqCst);
             }
             state.idle += 1;
             let (woken, wait) = WORK
@@ -352,15 +414,81 @@ fn work(marker: Marker) {
             state = woken;
             state.idle -= 1;
             // Threads added for a stall go away once they are not needed; one always stays.
-            if wait.timed_out() && state.tasks.is_empty() && state.threads > 1 {
+            if wait.timed_out()
+                && state.finishes.is_empty()
+                && state.deliveries.is_empty()
+                && state.threads > 1
+            {
                 state.threads -= 1;
                 state.markers.retain(|m| !Arc::ptr_eq(m, &marker));
                 return;
             }
         };
+        QUEUED.fetch_sub(1, SeqCst);
+        state.taken += 1;
         drop(state);
-        if catch_unwind(AssertUnwindSafe(task)).is_err() {
-            log::error!("a completion task panicked");
+        match work {
+            Work::Finish(task) => match catch_unwind(AssertUnwindSafe(task)) {
+                Ok(Some(delivery)) => run_or_queue(delivery, &marker),
+                Ok(None) => {}
+                Err(_) => log::error!("finishing a request panicked"),
+            },
+            Work::Deliver(task) => run_user_code(task, &marker),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    /// Finishing work goes on while more callbacks block than the thread cap allows.
+    #[test]
+    fn finishing_never_waits_behind_blocked_callbacks() {
+        let release = Arc::new((Mutex::new(false), Condvar::new()));
+        let (finished, finished_rx) = mpsc::channel();
+        let (called, called_rx) = mpsc::channel();
+        let blocked = MAX_IN_USER_CODE + 20;
+        for i in 0..blocked {
+            let release = Arc::clone(&release);
+            let finished = finished.clone();
+            let called = called.clone();
+            finish(move || {
+                finished.send(i).unwrap();
+                Some(Box::new(move || {
+                    let (lock, cv) = &*release;
+                    let mut open = lock.lock().unwrap();
+                    let deadline = Instant::now() + Duration::from_secs(30);
+                    while !*open && Instant::now() < deadline {
+                        open = cv.wait_timeout(open, Duration::from_millis(50)).unwrap().0;
+                    }
+                    called.send(i).unwrap();
+                }))
+            });
+        }
+        // Every finishing task ran, though every callback so far blocks.
+        for _ in 0..blocked {
+            finished_rx
+                .recv_timeout(Duration::from_secs(20))
+                .expect("finishing work stalled behind blocked callbacks");
+        }
+        assert!(IN_USER_CODE.load(SeqCst) <= MAX_IN_USER_CODE);
+        *release.0.lock().unwrap() = true;
+        release.1.notify_all();
+        for _ in 0..blocked {
+            called_rx
+                .recv_timeout(Duration::from_secs(30))
+                .expect("a queued delivery never ran");
+        }
+    }
+
+    #[test]
+    fn a_panicking_callback_does_not_stop_the_dispatcher() {
+        let (tx, rx) = mpsc::channel();
+        deliver(|| panic!("test panic in a callback"));
+        deliver(move || tx.send(()).unwrap());
+        rx.recv_timeout(Duration::from_secs(10))
+            .expect("the next callback ran");
     }
 }

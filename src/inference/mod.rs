@@ -8,8 +8,8 @@ mod response;
 mod sync;
 mod validate;
 
-pub use asynchronous::{Publish, infer_async, wait_for_callbacks};
-pub use dispatcher::spawn as run_detached;
-pub use request::{Buffer, Completion, CompletionCallback, Request, Side};
+pub use asynchronous::{Done, in_job_callback, infer_async, wait_for_callbacks};
+pub use request::{Buffer, Request, Side, display_name, parameter_size};
 pub use response::{OutputData, Response, ResponseOutput};
-pub use sync::{infer, infer_and_complete};
+pub use sync::infer;
+pub use validate::{Bound, Plan};

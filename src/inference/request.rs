@@ -1,9 +1,17 @@
 //! The inference request object: what a caller declared, with buffers referenced, not copied.
+//!
+//! Names are kept as the caller's bytes and compared as bytes, so two names that differ only in
+//! bytes that are not UTF-8 never merge. While an inference runs on the request (from
+//! acceptance until just before its callback), edits are refused with a status: the inference
+//! works on its own copy of the request's description, so an edit could not take effect, and a
+//! host that removes a buffer to free it must learn that the inference may still use it.
 
 use crate::datatype::DataType;
 use crate::status::{Error, Result, StatusCode};
 use std::collections::BTreeMap;
 use std::ffi::c_void;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// `OVMS_BUFFERTYPE_CPU`, the one buffer type this library binds.
 pub(crate) const BUFFER_TYPE_CPU: u32 = 0;
@@ -26,27 +34,20 @@ pub struct RequestTensor {
     pub buffer: Option<Buffer>,
 }
 
-/// `OVMS_InferenceRequestCompletionCallback_t`.
-pub type CompletionCallback =
-    unsafe extern "C" fn(response: *mut c_void, flag: u32, user: *mut c_void);
-
-#[derive(Debug, Clone, Copy)]
-pub struct Completion {
-    pub callback: CompletionCallback,
-    pub user: *mut c_void,
+/// A name as the caller gave it, for messages (bytes that are not UTF-8 shown escaped).
+pub fn display_name(name: &[u8]) -> String {
+    name.escape_ascii().to_string()
 }
 
-// SAFETY: OVMS calls completion callbacks on its own threads; a host that sets one accepts that
-// its user pointer is used from another thread.
-unsafe impl Send for Completion {}
-
 pub struct Request {
-    pub servable_name: String,
+    servable_name: Vec<u8>,
     pub servable_version: i64,
-    pub inputs: BTreeMap<String, RequestTensor>,
-    pub outputs: BTreeMap<String, RequestTensor>,
-    pub parameters: BTreeMap<String, (u32, Vec<u8>)>,
-    pub completion: Option<Completion>,
+    pub inputs: BTreeMap<Vec<u8>, RequestTensor>,
+    pub outputs: BTreeMap<Vec<u8>, RequestTensor>,
+    pub parameters: BTreeMap<Vec<u8>, (u32, Vec<u8>)>,
+    /// Set while an inference runs on the request; shared with that inference, which may
+    /// outlive the request (a host may delete a request in flight).
+    in_flight: Arc<AtomicBool>,
 }
 
 /// Inputs or outputs: the two sets of tensors follow the same rules, with OVMS's codes.
@@ -56,47 +57,97 @@ pub enum Side {
     Output,
 }
 
+/// Marks a request as in flight until dropped.
+pub struct InFlightMark(Arc<AtomicBool>);
+
+impl Drop for InFlightMark {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
+fn in_flight_error() -> Error {
+    Error::with(
+        StatusCode::INTERNAL_ERROR,
+        "inference request: an inference runs on it (its callback has not run yet); it cannot \
+         be edited or run again until then",
+    )
+}
+
 impl Request {
-    pub fn new(servable_name: String, servable_version: i64) -> Request {
+    pub fn new(servable_name: &[u8], servable_version: i64) -> Request {
         Request {
-            servable_name,
+            servable_name: servable_name.to_vec(),
             servable_version,
             inputs: BTreeMap::new(),
             outputs: BTreeMap::new(),
             parameters: BTreeMap::new(),
-            completion: None,
+            in_flight: Arc::new(AtomicBool::new(false)),
         }
     }
 
-    fn tensors(&mut self, side: Side) -> &mut BTreeMap<String, RequestTensor> {
-        match side {
-            Side::Input => &mut self.inputs,
-            Side::Output => &mut self.outputs,
+    /// The servable name; a name that is not UTF-8 names no servable.
+    pub fn servable_name(&self) -> Result<&str> {
+        std::str::from_utf8(&self.servable_name).map_err(|_| {
+            Error::with(
+                StatusCode::PIPELINE_DEFINITION_NAME_MISSING,
+                format!(
+                    "no model or pipeline named \"{}\" (the name is not UTF-8)",
+                    display_name(&self.servable_name)
+                ),
+            )
+        })
+    }
+
+    /// Marks the request as in flight, or fails if an inference already runs on it.
+    pub fn begin_flight(&self) -> Result<InFlightMark> {
+        if self.in_flight.swap(true, Ordering::Acquire) {
+            return Err(in_flight_error());
         }
+        Ok(InFlightMark(Arc::clone(&self.in_flight)))
+    }
+
+    /// Edits are refused while an inference runs on the request.
+    fn editable(&mut self) -> Result<&mut Request> {
+        if self.in_flight.load(Ordering::Acquire) {
+            return Err(in_flight_error());
+        }
+        Ok(self)
+    }
+
+    fn tensors(&mut self, side: Side) -> Result<&mut BTreeMap<Vec<u8>, RequestTensor>> {
+        let request = self.editable()?;
+        Ok(match side {
+            Side::Input => &mut request.inputs,
+            Side::Output => &mut request.outputs,
+        })
     }
 
     pub fn add_tensor(
         &mut self,
         side: Side,
-        name: &str,
+        name: &[u8],
         datatype: u32,
         shape: &[i64],
     ) -> Result<()> {
+        let tensors = self.tensors(side)?;
         if matches!(side, Side::Output) && datatype == DataType::STRING as u32 {
             return Err(Error::with(
                 StatusCode::NOT_IMPLEMENTED,
-                format!("output {name:?}: STRING outputs cannot be preallocated"),
+                format!(
+                    "output {}: STRING outputs cannot be preallocated",
+                    display_name(name)
+                ),
             ));
         }
-        let tensors = self.tensors(side);
         if tensors.contains_key(name) {
             return Err(Error::with(
                 StatusCode::DOUBLE_TENSOR_INSERT,
-                format!("tensor name: {name}"),
+                format!("tensor name: {}", display_name(name)),
             ));
         }
         tensors.insert(
-            name.to_string(),
+            name.to_vec(),
             RequestTensor {
                 datatype,
                 shape: shape.to_vec(),
@@ -106,72 +157,87 @@ impl Request {
         Ok(())
     }
 
-    pub fn set_data(&mut self, side: Side, name: &str, buffer: Buffer) -> Result<()> {
-        let tensor = self.tensors(side).get_mut(name).ok_or_else(|| {
+    pub fn set_data(&mut self, side: Side, name: &[u8], buffer: Buffer) -> Result<()> {
+        let tensor = self.tensors(side)?.get_mut(name).ok_or_else(|| {
             Error::with(
                 StatusCode::NONEXISTENT_TENSOR_FOR_SET_BUFFER,
-                format!("tensor name: {name}"),
+                format!("tensor name: {}", display_name(name)),
             )
         })?;
         if tensor.buffer.is_some() {
             return Err(Error::with(
                 StatusCode::DOUBLE_BUFFER_SET,
-                format!("tensor name: {name}"),
+                format!("tensor name: {}", display_name(name)),
             ));
         }
         tensor.buffer = Some(buffer);
         Ok(())
     }
 
-    pub fn remove_data(&mut self, side: Side, name: &str) -> Result<()> {
-        let tensor = self.tensors(side).get_mut(name).ok_or_else(|| {
+    pub fn remove_data(&mut self, side: Side, name: &[u8]) -> Result<()> {
+        let tensor = self.tensors(side)?.get_mut(name).ok_or_else(|| {
             Error::with(
                 StatusCode::NONEXISTENT_TENSOR_FOR_REMOVE_BUFFER,
-                format!("tensor name: {name}"),
+                format!("tensor name: {}", display_name(name)),
             )
         })?;
         tensor.buffer.take().map(|_| ()).ok_or_else(|| {
             Error::with(
                 StatusCode::NONEXISTENT_BUFFER_FOR_REMOVAL,
-                format!("tensor name: {name}"),
+                format!("tensor name: {}", display_name(name)),
             )
         })
     }
 
-    pub fn remove_tensor(&mut self, side: Side, name: &str) -> Result<()> {
-        self.tensors(side).remove(name).map(|_| ()).ok_or_else(|| {
+    pub fn remove_tensor(&mut self, side: Side, name: &[u8]) -> Result<()> {
+        self.tensors(side)?.remove(name).map(|_| ()).ok_or_else(|| {
             Error::with(
                 StatusCode::NONEXISTENT_TENSOR_FOR_REMOVAL,
-                format!("tensor name: {name}"),
+                format!("tensor name: {}", display_name(name)),
             )
         })
     }
 
-    /// Stores the parameter's value: as in OVMS, the datatype's element size in bytes is copied
-    /// from `data` (types without a size copy nothing).
-    pub fn add_parameter(&mut self, name: &str, datatype: u32, data: *const c_void) -> Result<()> {
-        if self.parameters.contains_key(name) {
+    /// Stores the parameter's value: as in OVMS, the datatype's element size in bytes is taken
+    /// from `value` (types without a size store nothing), so `value` holds at least that many.
+    pub fn add_parameter(&mut self, name: &[u8], datatype: u32, value: &[u8]) -> Result<()> {
+        let request = self.editable()?;
+        if request.parameters.contains_key(name) {
             return Err(Error::with(
                 StatusCode::DOUBLE_PARAMETER_INSERT,
-                format!("parameter name: {name}"),
+                format!("parameter name: {}", display_name(name)),
             ));
         }
-        let size = DataType::from_raw(datatype)
-            .and_then(DataType::element_size)
-            .unwrap_or(0);
-        let bytes = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), size) }.to_vec();
-        self.parameters.insert(name.to_string(), (datatype, bytes));
+        request
+            .parameters
+            .insert(name.to_vec(), (datatype, value.to_vec()));
         Ok(())
     }
 
-    pub fn remove_parameter(&mut self, name: &str) -> Result<()> {
-        self.parameters.remove(name).map(|_| ()).ok_or_else(|| {
-            Error::with(
-                StatusCode::NONEXISTENT_PARAMETER,
-                format!("parameter name: {name}"),
-            )
-        })
+    pub fn remove_parameter(&mut self, name: &[u8]) -> Result<()> {
+        self.editable()?
+            .parameters
+            .remove(name)
+            .map(|_| ())
+            .ok_or_else(|| {
+                Error::with(
+                    StatusCode::NONEXISTENT_PARAMETER,
+                    format!("parameter name: {}", display_name(name)),
+                )
+            })
     }
+
+    /// Refuses when an inference runs on the request (for edits made outside this type).
+    pub fn check_editable(&mut self) -> Result<()> {
+        self.editable().map(|_| ())
+    }
+}
+
+/// How many bytes of a parameter's value OVMS stores for `datatype`.
+pub fn parameter_size(datatype: u32) -> usize {
+    DataType::from_raw(datatype)
+        .and_then(DataType::element_size)
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -189,38 +255,38 @@ mod tests {
 
     #[test]
     fn tensor_bookkeeping_codes() {
-        let mut r = Request::new("dummy".into(), 0);
-        r.add_tensor(Side::Input, "b", DataType::FP32 as u32, &[1, 10])
+        let mut r = Request::new(b"dummy", 0);
+        r.add_tensor(Side::Input, b"b", DataType::FP32 as u32, &[1, 10])
             .unwrap();
         assert_eq!(
-            r.add_tensor(Side::Input, "b", 2, &[1]).unwrap_err().code,
+            r.add_tensor(Side::Input, b"b", 2, &[1]).unwrap_err().code,
             StatusCode::DOUBLE_TENSOR_INSERT
         );
         assert_eq!(
-            r.set_data(Side::Input, "x", buffer()).unwrap_err().code,
+            r.set_data(Side::Input, b"x", buffer()).unwrap_err().code,
             StatusCode::NONEXISTENT_TENSOR_FOR_SET_BUFFER
         );
-        r.set_data(Side::Input, "b", buffer()).unwrap();
+        r.set_data(Side::Input, b"b", buffer()).unwrap();
         assert_eq!(
-            r.set_data(Side::Input, "b", buffer()).unwrap_err().code,
+            r.set_data(Side::Input, b"b", buffer()).unwrap_err().code,
             StatusCode::DOUBLE_BUFFER_SET
         );
-        r.remove_data(Side::Input, "b").unwrap();
+        r.remove_data(Side::Input, b"b").unwrap();
         assert_eq!(
-            r.remove_data(Side::Input, "b").unwrap_err().code,
+            r.remove_data(Side::Input, b"b").unwrap_err().code,
             StatusCode::NONEXISTENT_BUFFER_FOR_REMOVAL
         );
         assert_eq!(
-            r.remove_data(Side::Input, "x").unwrap_err().code,
+            r.remove_data(Side::Input, b"x").unwrap_err().code,
             StatusCode::NONEXISTENT_TENSOR_FOR_REMOVE_BUFFER
         );
-        r.remove_tensor(Side::Input, "b").unwrap();
+        r.remove_tensor(Side::Input, b"b").unwrap();
         assert_eq!(
-            r.remove_tensor(Side::Input, "b").unwrap_err().code,
+            r.remove_tensor(Side::Input, b"b").unwrap_err().code,
             StatusCode::NONEXISTENT_TENSOR_FOR_REMOVAL
         );
         assert_eq!(
-            r.add_tensor(Side::Output, "a", DataType::STRING as u32, &[1])
+            r.add_tensor(Side::Output, b"a", DataType::STRING as u32, &[1])
                 .unwrap_err()
                 .code,
             StatusCode::NOT_IMPLEMENTED
@@ -228,21 +294,56 @@ mod tests {
     }
 
     #[test]
-    fn parameters_copy_the_element_size() {
-        let mut r = Request::new("dummy".into(), 0);
-        let value: u64 = 0x0102_0304_0506_0708;
-        r.add_parameter("p", DataType::U64 as u32, (&value as *const u64).cast())
-            .unwrap();
-        assert_eq!(r.parameters["p"].1, value.to_ne_bytes().to_vec());
+    fn names_that_are_not_utf8_stay_apart() {
+        let mut r = Request::new(b"dummy", 0);
+        r.add_tensor(Side::Input, b"\xff", 2, &[1]).unwrap();
+        r.add_tensor(Side::Input, b"\xfe", 2, &[1]).unwrap();
+        assert_eq!(r.inputs.len(), 2);
         assert_eq!(
-            r.add_parameter("p", DataType::U64 as u32, (&value as *const u64).cast())
+            Request::new(b"\xff", 0).servable_name().unwrap_err().code,
+            StatusCode::PIPELINE_DEFINITION_NAME_MISSING
+        );
+    }
+
+    #[test]
+    fn edits_are_refused_in_flight() {
+        let mut r = Request::new(b"dummy", 0);
+        r.add_tensor(Side::Input, b"b", 2, &[1, 10]).unwrap();
+        let mark = r.begin_flight().unwrap();
+        assert!(
+            r.begin_flight().is_err(),
+            "a second inference on the same request"
+        );
+        for result in [
+            r.remove_data(Side::Input, b"b"),
+            r.remove_tensor(Side::Input, b"b"),
+            r.add_tensor(Side::Output, b"a", 2, &[1]),
+            r.set_data(Side::Input, b"b", buffer()),
+            r.add_parameter(b"p", 9, &[0; 8]),
+        ] {
+            assert_eq!(result.unwrap_err().code, StatusCode::INTERNAL_ERROR);
+        }
+        drop(mark);
+        r.set_data(Side::Input, b"b", buffer()).unwrap();
+    }
+
+    #[test]
+    fn parameters_store_the_element_size() {
+        let mut r = Request::new(b"dummy", 0);
+        let value = 0x0102_0304_0506_0708u64.to_ne_bytes();
+        r.add_parameter(b"p", DataType::U64 as u32, &value).unwrap();
+        assert_eq!(r.parameters[&b"p"[..]].1, value.to_vec());
+        assert_eq!(parameter_size(DataType::U64 as u32), 8);
+        assert_eq!(parameter_size(DataType::STRING as u32), 0);
+        assert_eq!(
+            r.add_parameter(b"p", DataType::U64 as u32, &value)
                 .unwrap_err()
                 .code,
             StatusCode::DOUBLE_PARAMETER_INSERT
         );
-        r.remove_parameter("p").unwrap();
+        r.remove_parameter(b"p").unwrap();
         assert_eq!(
-            r.remove_parameter("p").unwrap_err().code,
+            r.remove_parameter(b"p").unwrap_err().code,
             StatusCode::NONEXISTENT_PARAMETER
         );
     }

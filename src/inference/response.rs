@@ -8,8 +8,9 @@ use std::sync::Arc;
 pub enum OutputData {
     /// Copied out of OpenVINO; `u64` words keep the data 8-byte aligned for any element type.
     Owned { words: Vec<u64>, byte_size: usize },
-    /// A caller's preallocated buffer that OpenVINO wrote into.
-    Caller(Buffer),
+    /// A caller's preallocated buffer that OpenVINO wrote `byte_size` bytes into (a dynamic
+    /// output may fill less than the whole buffer).
+    Caller { buffer: Buffer, byte_size: usize },
 }
 
 pub struct ResponseOutput {
@@ -20,10 +21,16 @@ pub struct ResponseOutput {
 }
 
 impl ResponseOutput {
+    /// (data, byte size, buffer type, device id).
     pub fn data(&self) -> (*const c_void, usize, u32, u32) {
         match &self.data {
             OutputData::Owned { words, byte_size } => (words.as_ptr().cast(), *byte_size, 0, 0),
-            OutputData::Caller(b) => (b.data, b.byte_size, b.buffer_type, b.device_id),
+            OutputData::Caller { buffer, byte_size } => (
+                buffer.data,
+                *byte_size,
+                buffer.buffer_type,
+                buffer.device_id,
+            ),
         }
     }
 }
@@ -35,10 +42,18 @@ pub struct Response {
     pub parameters: Vec<(u32, Vec<u8>)>,
 }
 
-/// Copies `bytes` into 8-byte aligned storage.
-pub fn aligned_copy(src: *const u8, byte_size: usize) -> Vec<u64> {
+// SAFETY: a caller's buffer in a response is only handed back to that caller; the response
+// itself holds no thread-bound state.
+unsafe impl Send for Response {}
+
+/// Copies `byte_size` bytes at `src` into 8-byte aligned storage.
+///
+/// # Safety
+/// `src` points to `byte_size` readable bytes (it may be NULL when `byte_size` is 0).
+pub unsafe fn aligned_copy(src: *const u8, byte_size: usize) -> Vec<u64> {
     let mut words = vec![0u64; byte_size.div_ceil(8)];
     if byte_size > 0 {
+        // SAFETY: `src` holds `byte_size` bytes (the contract) and `words` at least as many.
         unsafe { std::ptr::copy_nonoverlapping(src, words.as_mut_ptr().cast::<u8>(), byte_size) };
     }
     words

@@ -7,38 +7,34 @@ use super::response::Response;
 use super::validate::validate;
 use crate::model::ServableManager;
 use crate::status::{Error, Result, StatusCode};
-use std::ffi::c_void;
+use std::time::Instant;
 
 /// Runs `request` to completion. The slot is restored and returned on every path (`Occupied`).
 pub fn infer(manager: &ServableManager, request: &Request) -> Result<Response> {
-    let servable = manager.servable(&request.servable_name, request.servable_version)?;
+    // A disabled level costs this one check per request.
+    let started = log::log_enabled!(log::Level::Debug).then(Instant::now);
+    let servable = manager.servable(request.servable_name()?, request.servable_version)?;
     let loaded = servable.loaded();
-    validate(request, &loaded.inputs, &loaded.outputs)?;
+    let plan = validate(request, &loaded.inputs, &loaded.outputs)?;
+    let _flight = request.begin_flight()?;
     let mut occupied = Occupied::new(loaded.pool.acquire(Blocking::enter));
-    bind(&mut occupied, request, loaded)?;
+    let acquired = started.map(|_| Instant::now());
+    bind(&mut occupied, &plan, loaded)?;
     occupied
-        .slot()
+        .parts()
         .request
         .infer()
         .map_err(|e| Error::with(StatusCode::OV_INTERNAL_INFERENCE_ERROR, e.to_string()))?;
-    collect(&occupied, request, loaded)
-}
-
-/// OVMS's sync call with a completion callback set: the callback runs on the caller's thread,
-/// with `(response, 0)` on success (the same response the caller gets) or `(NULL, 1)` on failure.
-/// `publish` turns the response into the pointer handed out.
-pub fn infer_and_complete(
-    manager: Result<&ServableManager>,
-    request: &Request,
-    publish: impl FnOnce(Response) -> *mut c_void,
-) -> Result<*mut c_void> {
-    let result = manager.and_then(|m| infer(m, request)).map(publish);
-    if let Some(completion) = request.completion {
-        let (response, flag) = match &result {
-            Ok(response) => (*response, 0),
-            Err(_) => (std::ptr::null_mut(), 1),
-        };
-        unsafe { (completion.callback)(response, flag, completion.user) };
+    let response = collect(&mut occupied, &plan, loaded);
+    if let (Some(started), Some(acquired)) = (started, acquired) {
+        let version = servable.version();
+        log::debug!(
+            "[servable name: {} version: {}] sync inference: waited {} us for an infer request, ran {} us",
+            version.model_name,
+            version.version,
+            (acquired - started).as_micros(),
+            acquired.elapsed().as_micros()
+        );
     }
-    result
+    response
 }

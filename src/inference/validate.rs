@@ -1,12 +1,36 @@
-//! Checking a request against the model version, in OVMS's order and with OVMS's codes.
+//! Checking a request against the model version, in OVMS's order and with OVMS's codes. What
+//! passes becomes a `Plan`: the request's tensors bound to the version's ports, copied out of the
+//! request, so the inference never reads the request again (a host may edit or delete it in
+//! flight without tearing what runs).
 
-use super::request::{BUFFER_TYPE_CPU, Request, RequestTensor};
+use super::request::{BUFFER_TYPE_CPU, Buffer, Request, RequestTensor};
 use crate::datatype::DataType;
 use crate::model::ServedTensor;
 use crate::status::{Error, Result, StatusCode};
 
 /// `OVMS_BUFFERTYPE_OPENCL`, `_VASURFACE_Y`, `_VASURFACE_UV`: valid in OVMS, C++-only here.
 const CPP_ONLY_BUFFER_TYPES: [u32; 3] = [3, 4, 5];
+
+/// One tensor of a validated request, bound to a port of the version.
+#[derive(Debug, Clone)]
+pub struct Bound {
+    /// The index into the version's (name-sorted) inputs or outputs.
+    pub served: usize,
+    pub shape: Vec<i64>,
+    pub buffer: Buffer,
+}
+
+/// A validated request: its inputs in the version's input order, and the preallocated outputs
+/// the version has.
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub inputs: Vec<Bound>,
+    pub outputs: Vec<Bound>,
+}
+
+// SAFETY: the buffers are the caller's memory, which the caller keeps alive and unchanged until
+// the inference completes (the C API's contract); one inference at a time uses a plan.
+unsafe impl Send for Plan {}
 
 fn shape_text(dims: &[i64]) -> String {
     let parts: Vec<String> = dims.iter().map(i64::to_string).collect();
@@ -32,7 +56,7 @@ pub fn validate(
     request: &Request,
     inputs: &[ServedTensor],
     outputs: &[ServedTensor],
-) -> Result<()> {
+) -> Result<Plan> {
     if request.inputs.len() != inputs.len() || request.inputs.is_empty() {
         return Err(Error::with(
             StatusCode::INVALID_NO_OF_INPUTS,
@@ -43,24 +67,38 @@ pub fn validate(
             ),
         ));
     }
-    for served in inputs {
-        let tensor = request.inputs.get(&served.info.name).ok_or_else(|| {
-            Error::with(
-                StatusCode::INVALID_MISSING_INPUT,
-                format!("Required input: {}", served.info.name),
-            )
-        })?;
-        check_tensor(served, tensor, "input")?;
+    let mut plan = Plan {
+        inputs: Vec::with_capacity(inputs.len()),
+        outputs: Vec::new(),
+    };
+    for (served, port) in inputs.iter().enumerate() {
+        let tensor = request
+            .inputs
+            .get(port.info.name.as_bytes())
+            .ok_or_else(|| {
+                Error::with(
+                    StatusCode::INVALID_MISSING_INPUT,
+                    format!("Required input: {}", port.info.name),
+                )
+            })?;
+        plan.inputs
+            .push(check_tensor(served, port, tensor, "input")?);
     }
-    for served in outputs {
-        if let Some(tensor) = request.outputs.get(&served.info.name) {
-            check_tensor(served, tensor, "output")?;
+    for (served, port) in outputs.iter().enumerate() {
+        if let Some(tensor) = request.outputs.get(port.info.name.as_bytes()) {
+            plan.outputs
+                .push(check_tensor(served, port, tensor, "output")?);
         }
     }
-    Ok(())
+    Ok(plan)
 }
 
-fn check_tensor(served: &ServedTensor, tensor: &RequestTensor, side: &str) -> Result<()> {
+fn check_tensor(
+    index: usize,
+    served: &ServedTensor,
+    tensor: &RequestTensor,
+    side: &str,
+) -> Result<Bound> {
     let name = &served.info.name;
     let fail = |code, what: String| Err(Error::with(code, format!("{what}; {side} name: {name}")));
     if tensor.shape.iter().any(|&d| d < 0) {
@@ -117,6 +155,8 @@ fn check_tensor(served: &ServedTensor, tensor: &RequestTensor, side: &str) -> Re
     let Some(buffer) = tensor.buffer else {
         return fail(StatusCode::NONEXISTENT_BUFFER, "no data was set".into());
     };
+    // As OVMS: elements x the element's size in whole bytes, so one byte per element of the
+    // packed types (U4, I4, U1), of which OpenVINO reads only the packed prefix.
     let element_size = expected_type.element_size().unwrap_or(1);
     let expected_bytes = tensor.shape.iter().try_fold(element_size, |acc, &d| {
         acc.checked_mul(usize::try_from(d).ok()?)
@@ -159,7 +199,11 @@ fn check_tensor(served: &ServedTensor, tensor: &RequestTensor, side: &str) -> Re
             format!("data of {side} {name}"),
         ));
     }
-    Ok(())
+    Ok(Bound {
+        served: index,
+        shape: tensor.shape.clone(),
+        buffer,
+    })
 }
 
 #[cfg(test)]
@@ -211,9 +255,9 @@ mod tests {
         shape: &[i64],
         buffer: Option<Buffer>,
     ) -> Request {
-        let mut r = Request::new("dummy".into(), 0);
+        let mut r = Request::new(b"dummy", 0);
         r.inputs.insert(
-            name.into(),
+            name.as_bytes().to_vec(),
             RequestTensor {
                 datatype: datatype as u32,
                 shape: shape.to_vec(),
@@ -244,10 +288,7 @@ mod tests {
     fn each_rule_has_its_code() {
         let model = dummy();
         let cases: Vec<(Request, StatusCode)> = vec![
-            (
-                Request::new("dummy".into(), 0),
-                StatusCode::INVALID_NO_OF_INPUTS,
-            ),
+            (Request::new(b"dummy", 0), StatusCode::INVALID_NO_OF_INPUTS),
             (
                 request_with("c", DataType::FP32, &[1, 10], Some(cpu(40))),
                 StatusCode::INVALID_MISSING_INPUT,
@@ -346,7 +387,7 @@ mod tests {
     fn too_many_inputs() {
         let mut r = request_with("b", DataType::FP32, &[1, 10], Some(cpu(40)));
         r.inputs.insert(
-            "c".into(),
+            b"c".to_vec(),
             RequestTensor {
                 datatype: DataType::FP32 as u32,
                 shape: vec![1, 10],
@@ -479,7 +520,7 @@ mod tests {
         let with_output = |datatype: DataType, shape: &[i64], buffer: Option<Buffer>| {
             let mut r = request_with("b", DataType::FP32, &[1, 10], Some(cpu(40)));
             r.outputs.insert(
-                "a".into(),
+                b"a".to_vec(),
                 RequestTensor {
                     datatype: datatype as u32,
                     shape: shape.to_vec(),
@@ -534,7 +575,7 @@ mod tests {
         // An output the model does not have is ignored.
         let mut r = request_with("b", DataType::FP32, &[1, 10], Some(cpu(40)));
         r.outputs.insert(
-            "zzz".into(),
+            b"zzz".to_vec(),
             RequestTensor {
                 datatype: 2,
                 shape: vec![1],

@@ -3,7 +3,8 @@
 use super::{Loaded, Model, ModelVersion, ServedTensor};
 use crate::config::{BatchSize, ModelConfig, ShapeSpec, ShapeValue, VersionPolicy};
 use crate::ov::{Core, Dim, PortInfo};
-use crate::pool::{Pool, Slot};
+use crate::pool::{OwnInput, Pool, Slot, SlotParts};
+use crate::status::StatusCode;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -226,6 +227,10 @@ fn load_version(
     }
     .max(1);
     let input_ports = compiled.inputs().map_err(|e| e.to_string())?;
+    if input_ports.is_empty() {
+        // As OVMS: a model without inputs is not served (every request would fail).
+        return Err(StatusCode::OV_NO_INPUTS.message().to_string());
+    }
     let output_ports = compiled.outputs().map_err(|e| e.to_string())?;
     let mut slots = Vec::with_capacity(nireq);
     for _ in 0..nireq {
@@ -234,13 +239,23 @@ fn load_version(
             .iter()
             .enumerate()
             .map(|(i, port)| {
-                if port.is_static() {
-                    request.input_tensor(i).map(Some)
-                } else {
-                    Ok(None)
+                if !port.is_static() {
+                    return Ok(None);
                 }
+                let tensor = request.input_tensor(i)?;
+                let byte_size = tensor.byte_size()?;
+                let data = if byte_size > 0 {
+                    tensor.data()?.cast::<u8>()
+                } else {
+                    std::ptr::null_mut()
+                };
+                Ok(Some(OwnInput {
+                    tensor,
+                    data,
+                    byte_size,
+                }))
             })
-            .collect::<Result<Vec<_>, _>>()
+            .collect::<Result<Vec<_>, crate::ov::OvError>>()
             .map_err(|e| e.to_string())?;
         let outputs = (0..output_ports.len())
             .map(|i| request.output_tensor(i))
@@ -253,7 +268,12 @@ fn load_version(
                 )
             })
             .ok();
-        slots.push(Slot::new(request, inputs, outputs).map_err(|e| e.to_string())?);
+        let parts = SlotParts {
+            request,
+            inputs,
+            outputs,
+        };
+        slots.push(Slot::new(parts).map_err(|e| e.to_string())?);
     }
     let max_queued = config.queue_size.unwrap_or(DEFAULT_QUEUE_PER_SLOT * nireq);
     Ok(Loaded {

@@ -92,9 +92,10 @@ impl ServableManager {
     }
 
     /// `OVMS_GetServableState`: unknown names and versions are `MODEL_NAME_MISSING`.
-    pub fn state(&self, name: &str, version: i64) -> Result<VersionState> {
+    pub fn state(&self, name: &[u8], version: i64) -> Result<VersionState> {
+        let name = String::from_utf8_lossy(name);
         self.models
-            .get(name)
+            .get(name.as_ref())
             .and_then(|m| m.version(version))
             .map(|v| v.state())
             .ok_or_else(|| {

@@ -371,7 +371,7 @@ impl InferRequest {
         Ok(Tensor::from_raw(ptr))
     }
 
-    pub fn set_input_tensor(&self, index: usize, tensor: &Tensor) -> OvResult<()> {
+    pub fn set_input_tensor(&mut self, index: usize, tensor: &Tensor) -> OvResult<()> {
         check(
             unsafe {
                 sys::ov_infer_request_set_input_tensor_by_index(self.ptr, index, tensor.as_ptr())
@@ -389,7 +389,7 @@ impl InferRequest {
         Ok(Tensor::from_raw(ptr))
     }
 
-    pub fn set_output_tensor(&self, index: usize, tensor: &Tensor) -> OvResult<()> {
+    pub fn set_output_tensor(&mut self, index: usize, tensor: &Tensor) -> OvResult<()> {
         check(
             unsafe {
                 sys::ov_infer_request_set_output_tensor_by_index(self.ptr, index, tensor.as_ptr())
@@ -399,24 +399,21 @@ impl InferRequest {
     }
 
     /// Runs inference on the calling thread.
-    pub fn infer(&self) -> OvResult<()> {
+    pub fn infer(&mut self) -> OvResult<()> {
         check(
             unsafe { sys::ov_infer_request_infer(self.ptr) },
             "inference",
         )
     }
 
-    /// Starts inference; OpenVINO calls the registered callback when it ends.
-    pub fn start_async(&self) -> OvResult<()> {
-        check(
-            unsafe { sys::ov_infer_request_start_async(self.ptr) },
-            "starting inference",
-        )
+    /// The means to start inference later, taken while the request is used exclusively.
+    pub fn async_start(&mut self) -> AsyncStart {
+        AsyncStart(self.ptr)
     }
 
     /// Waits for the request to end and returns how inference went. Never call it from inside
     /// the request's own callback: OpenVINO holds the request there and this would not return.
-    pub fn wait(&self) -> OvResult<()> {
+    pub fn wait(&mut self) -> OvResult<()> {
         check(unsafe { sys::ov_infer_request_wait(self.ptr) }, "inference")
     }
 
@@ -428,6 +425,23 @@ impl InferRequest {
         check(
             unsafe { sys::ov_infer_request_set_callback(self.ptr, &callback.raw) },
             "ov_infer_request_set_callback",
+        )
+    }
+}
+
+/// Starts one inference on an infer request; OpenVINO calls the request's callback when it ends.
+/// Holds no reference, so the request's owner can hand its exclusive use to the callback first.
+#[derive(Clone, Copy)]
+pub struct AsyncStart(*mut sys::ov_infer_request_t);
+
+impl AsyncStart {
+    /// # Safety
+    /// The request is alive, and its owner does not use it again until its callback ran.
+    pub unsafe fn start(self) -> OvResult<()> {
+        check(
+            // SAFETY: the request is alive (the caller's contract) and nothing else uses it.
+            unsafe { sys::ov_infer_request_start_async(self.0) },
+            "starting inference",
         )
     }
 }

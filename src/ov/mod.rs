@@ -5,7 +5,7 @@ mod core;
 mod runtime;
 mod tensor;
 
-pub use self::core::{Callback, CompiledModel, Core, InferRequest, Model, PortInfo};
+pub use self::core::{AsyncStart, Callback, CompiledModel, Core, InferRequest, Model, PortInfo};
 pub use runtime::{ensure_loaded, openvino_version};
 pub use tensor::Tensor;
 
@@ -27,6 +27,16 @@ impl fmt::Display for OvError {
 }
 
 pub type OvResult<T> = Result<T, OvError>;
+
+impl OvError {
+    /// A failure made by the fault-injection seam (test builds only).
+    pub fn injected(what: &str) -> OvError {
+        OvError {
+            status: sys::ov_status_e::GENERAL_ERROR,
+            message: format!("injected fault: {what}"),
+        }
+    }
+}
 
 /// Turns an OpenVINO status into a result, with OpenVINO's last error text. That text is one
 /// process-wide string, so under concurrent failures it may describe another thread's error;

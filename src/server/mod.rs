@@ -10,7 +10,7 @@ use crate::status::{Error, Result, StatusCode};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 /// The one server of the process, as in OVMS.
@@ -20,12 +20,15 @@ pub struct Server {
     /// The C API module is up: set by a start that got past option validation.
     live: AtomicBool,
     manager: RwLock<Option<Arc<ServableManager>>>,
+    /// Stops under way (see `stop`).
+    stops: AtomicUsize,
 }
 
 pub static SERVER: Server = Server {
     starting: Mutex::new(()),
     live: AtomicBool::new(false),
     manager: RwLock::new(None),
+    stops: AtomicUsize::new(0),
 };
 
 /// The name `OVMS_ServerMetadata` reports.
@@ -113,7 +116,24 @@ impl Server {
     /// Stops serving. Queued async requests get their failure callback, running ones finish;
     /// this returns once every accepted async request has called back. Sync requests in flight
     /// keep their model version alive until they end.
+    ///
+    /// From inside an async request's callback it cannot wait for that callback: it stops
+    /// serving, waits for every other callback, and returns; the calling request's model
+    /// version is freed when its callback returns. If a stop is already under way there, it
+    /// returns at once (that stop ends once this callback returns).
     pub fn stop(&self) {
+        let from_callback = inference::in_job_callback();
+        if self.stops.fetch_add(1, Ordering::SeqCst) > 0 && from_callback {
+            self.stops.fetch_sub(1, Ordering::SeqCst);
+            return;
+        }
+        struct StopEnds<'a>(&'a AtomicUsize);
+        impl Drop for StopEnds<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        let _ends = StopEnds(&self.stops);
         let _starting = self.starting.lock().unwrap_or_else(|e| e.into_inner());
         let manager = self
             .manager
@@ -123,8 +143,8 @@ impl Server {
         self.live.store(false, Ordering::Release);
         if let Some(manager) = &manager {
             for job in manager.close_pools() {
-                // On a library thread, like every callback, with no lock of ours held.
-                inference::run_detached(move || job.cancel());
+                // Its callback runs on a library thread, like every callback.
+                job.cancel();
             }
         }
         inference::wait_for_callbacks();
