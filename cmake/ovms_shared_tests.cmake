@@ -10,6 +10,20 @@ set(OVMS_TESTS_MODELS_DIR "${CMAKE_CURRENT_SOURCE_DIR}/models")
 set(OVMS_TESTS_WORK_DIR "${CMAKE_CURRENT_BINARY_DIR}/c_tests_work")
 file(MAKE_DIRECTORY "${OVMS_TESTS_WORK_DIR}")
 
+# The venv's OpenVINO libs dir, for test_runtime_loading (it needs the C++ libopenvino.so beside
+# the C library). The same venv the library is built to search: $OVMS_SETUP_VENV, else .venv.
+if(DEFINED ENV{OVMS_SETUP_VENV} AND NOT "$ENV{OVMS_SETUP_VENV}" STREQUAL "")
+  set(_ovms_tests_venv "$ENV{OVMS_SETUP_VENV}")
+else()
+  set(_ovms_tests_venv "${CMAKE_CURRENT_SOURCE_DIR}/.venv")
+endif()
+file(GLOB _ovms_tests_c_libs "${_ovms_tests_venv}/lib/python3*/site-packages/openvino/libs/libopenvino_c.so.*")
+set(OVMS_TESTS_OPENVINO_LIBS_DIR "")
+if(_ovms_tests_c_libs)
+  list(GET _ovms_tests_c_libs 0 _ovms_tests_c_lib)
+  get_filename_component(OVMS_TESTS_OPENVINO_LIBS_DIR "${_ovms_tests_c_lib}" DIRECTORY)
+endif()
+
 if(CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
   set(OVMS_TESTS_WARNINGS -Wall -Wextra -Wno-unused-parameter)
 endif()
@@ -26,6 +40,7 @@ function(ovms_c_test name)
     "OVMS_TEST_CONFIG_DIR=\"${OVMS_TESTS_CONFIG_DIR}\""
     "OVMS_TEST_MODELS_DIR=\"${OVMS_TESTS_MODELS_DIR}\""
     "OVMS_TEST_WORK_DIR=\"${OVMS_TESTS_WORK_DIR}\""
+    "OVMS_TEST_OPENVINO_LIBS_DIR=\"${OVMS_TESTS_OPENVINO_LIBS_DIR}\""
     _GNU_SOURCE)
   target_compile_options(${name} PRIVATE ${OVMS_TESTS_WARNINGS})
   set_target_properties(${name} PROPERTIES
@@ -46,6 +61,7 @@ ovms_c_test(test_inference)
 ovms_c_test(test_request_validation)
 ovms_c_test(test_async)
 ovms_c_test(test_concurrency)
+ovms_c_test(test_runtime_loading TIMEOUT 60)
 
 # ---- ABI: the 66 prototypes, enum values and version macros, as C and as C++ ------------------
 add_executable(abi_compat_c "${OVMS_TESTS_DIR}/abi_compat.c")

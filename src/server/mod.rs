@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock, TryLockError};
 
 /// The one server of the process, as in OVMS.
 pub struct Server {
@@ -64,8 +64,14 @@ impl Server {
     /// Starts synchronously: returns once the initial config is loaded. A start that fails after
     /// option validation leaves the server live but not ready until it is deleted, as in OVMS.
     pub fn start(&self, settings: &ServerSettings, models: &ModelsSettings) -> Result<()> {
-        let Ok(_starting) = self.starting.try_lock() else {
-            return Err(Error::new(StatusCode::SERVER_ALREADY_STARTING));
+        let _starting = match self.starting.try_lock() {
+            Ok(guard) => guard,
+            // An earlier start panicked while holding it. The lock guards no data, and a start
+            // that failed must not block the next one: go on.
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                return Err(Error::new(StatusCode::SERVER_ALREADY_STARTING));
+            }
         };
         if self.is_live() {
             return Err(Error::new(StatusCode::SERVER_ALREADY_STARTED));
