@@ -409,7 +409,10 @@ _PENDING: dict[int, tuple] = {}
 
 def _complete(response, flag, user):
     """The C completion callback (runs on a library thread, with the GIL ctypes took for it).
-    Never lets an exception escape into C."""
+    Never lets an exception escape into C. The whole call is marked as on a completion thread
+    (``_in_callback``), so a Server closed or garbage-collected anywhere in it defers its close."""
+    outer = getattr(_in_callback, "active", False)
+    _in_callback.active = True
     try:
         entry = _PENDING.pop(user, None)
         if entry is None:  # not ours or already completed: only free what we were handed
@@ -442,14 +445,10 @@ def _complete(response, flag, user):
         finally:
             # The library no longer touches the request once it has called back.
             _RequestDelete(request)
-        _in_callback.active = True
-        try:
-            if error is None:
-                future.set_result(result)
-            else:
-                future.set_exception(error)
-        finally:
-            _in_callback.active = False
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)
     except BaseException:  # noqa: BLE001 - nothing may cross into C
         try:
             import traceback
@@ -457,6 +456,8 @@ def _complete(response, flag, user):
             traceback.print_exc()
         except BaseException:  # noqa: BLE001
             pass
+    finally:
+        _in_callback.active = outer
 
 
 #: Created once, kept alive for the life of the process.
@@ -467,23 +468,67 @@ _TRAMPOLINE = _lib.COMPLETION_CALLBACK(_complete)
 # The server
 
 _OPEN: "weakref.WeakSet[Server]" = weakref.WeakSet()
+#: States of the servers whose close was deferred (see Server.close) and has not finished yet.
+_DEFERRED: set["_State"] = set()
 
 
 @atexit.register
 def _close_all() -> None:
     # Stop before the interpreter finalizes, so no completion callback arrives afterwards.
+    # (Deferred closes run on non-daemon threads, which the interpreter joins before atexit.)
     for server in list(_OPEN):
         try:
             server.close()
         except Exception:  # noqa: BLE001
             pass
+    _wait_for_deferred_closes()
 
 
 class _State:
-    __slots__ = ("stopping",)
+    """Shared by a Server and its pending requests, and outlives the Server object: a deferred
+    close runs on it alone. ``stopping``: a close has begun; ``done``: it has finished."""
+
+    __slots__ = ("stopping", "done")
 
     def __init__(self):
         self.stopping = False
+        self.done = threading.Event()
+
+
+def _shutdown(lib: ctypes.CDLL, handle: int, state: _State) -> None:
+    """The real close: ``OVMS_ServerDelete``, then fail any future of ``state`` still pending."""
+    # ctypes releases the GIL during this call (the library is a CDLL), so the completion
+    # callbacks it waits for can take it.
+    lib.OVMS_ServerDelete(handle)
+    # The library guarantees every accepted request called back; make sure of it.
+    for key, entry in list(_PENDING.items()):
+        if entry[4] is state and _PENDING.pop(key, None) is not None:
+            future = entry[0]
+            if not future.done():
+                future.set_exception(InferenceFailed(StatusCode.INTERNAL_ERROR, "no completion before shutdown"))
+
+
+def _deferred_close(lib: ctypes.CDLL, handle: int, state: _State) -> None:
+    """Body of the thread a close from a completion callback hands its work to. It holds no
+    reference to the Server (which may be being garbage-collected)."""
+    try:
+        _shutdown(lib, handle, state)
+    except BaseException:  # noqa: BLE001 - a thread has nobody to report to
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        _DEFERRED.discard(state)
+        state.done.set()
+
+
+def _wait_for_deferred_closes() -> None:
+    """Waits until every deferred close has finished. On a completion thread it does not wait
+    (the closes wait for that thread's callback to return)."""
+    if getattr(_in_callback, "active", False):
+        return
+    for state in list(_DEFERRED):
+        state.done.wait()
 
 
 class Server:
@@ -492,7 +537,9 @@ class Server:
     ``Server(config)`` starts it (and raises :class:`OvmsError` if the start fails); ``close()``
     (or leaving a ``with`` block) stops it, after every accepted async request has completed.
     Only one Server can be open at a time in a process (the C API's server is a singleton);
-    after ``close()`` a new one can be started.
+    after ``close()`` a new one can be started. A Server closed, or garbage-collected, inside a
+    future's done-callback closes in the background (see :meth:`close`); ``Server(...)`` first
+    waits for such a close to finish.
     """
 
     def __init__(
@@ -508,6 +555,9 @@ class Server:
         lib = _lib.load_library(library)
         if not _bound:
             _bind(lib)
+        # A Server closed (or dropped) inside a done-callback may still be closing: wait for it,
+        # or the start below would fail with SERVER_ALREADY_STARTED.
+        _wait_for_deferred_closes()
         self._lib = lib
         self._lock = threading.Lock()
         self._state = _State()
@@ -556,27 +606,46 @@ class Server:
 
     def close(self) -> None:
         """Stops the server. Requests still queued complete with :class:`InferenceFailed`,
-        running ones with their result; this returns after every future is done. Idempotent.
-        Must not be called from a completion (future done-callback) thread."""
-        if getattr(_in_callback, "active", False):
-            raise RuntimeError("Server.close() cannot run inside an inference completion callback")
+        running ones with their result; this returns after every future is done. Idempotent:
+        a second call (from any thread but a completion thread) waits for the first to finish.
+
+        Called on the library's completion thread (in a future's done-callback, or when the
+        Server is garbage-collected there), it cannot wait: ``OVMS_ServerDelete`` waits for
+        every callback, that one included. The Server is then closed for new requests at once
+        (they raise :class:`OvmsError` ``SERVER_NOT_READY``) and the rest of the close runs on a
+        separate Python thread, finishing once the callbacks have returned; ``close()`` called
+        again from another thread, or the next ``Server(...)``, waits for it."""
+        in_callback = getattr(_in_callback, "active", False)
+        # The lock only guards taking the handle: a completion callback may need it while
+        # another thread's close() waits for that callback in OVMS_ServerDelete.
         with self._lock:
-            handle = self._handle
-            if handle is None:
-                return
-            self._state.stopping = True
-            self._handle = None
-            # ctypes releases the GIL during this call, so the completion callbacks it waits for
-            # can take it.
-            self._lib.OVMS_ServerDelete(handle)
-            _OPEN.discard(self)
-            # The library guarantees every accepted request called back; make sure of it.
+            handle, self._handle = self._handle, None
             state = self._state
-            for key, entry in list(_PENDING.items()):
-                if entry[4] is state and _PENDING.pop(key, None) is not None:
-                    future = entry[0]
-                    if not future.done():
-                        future.set_exception(InferenceFailed(StatusCode.INTERNAL_ERROR, "no completion before shutdown"))
+            if handle is not None:
+                state.stopping = True
+                if in_callback:
+                    _DEFERRED.add(state)
+        if handle is None:
+            # Already closed, or being closed (by another thread, or deferred): wait for it.
+            if state.stopping and not in_callback:
+                state.done.wait()
+            return
+        _OPEN.discard(self)
+        if in_callback:
+            closer = threading.Thread(
+                target=_deferred_close, args=(self._lib, handle, state), name="ovms-deferred-close"
+            )
+            try:
+                closer.start()
+            except RuntimeError:  # interpreter shutdown: no new threads; the C server stays up
+                _DEFERRED.discard(state)
+                state.done.set()
+                raise
+            return
+        try:
+            _shutdown(self._lib, handle, state)
+        finally:
+            state.done.set()
 
     def __enter__(self) -> "Server":
         return self
@@ -585,7 +654,8 @@ class Server:
         self.close()
 
     def __del__(self):
-        if getattr(self, "_handle", None) is not None and not getattr(_in_callback, "active", False):
+        # On a completion thread, close() defers the close to a Python thread.
+        if getattr(self, "_handle", None) is not None:
             try:
                 self.close()
             except Exception:  # noqa: BLE001
@@ -593,6 +663,8 @@ class Server:
 
     @property
     def closed(self) -> bool:
+        """True once :meth:`close` has begun: no new request is accepted. (A close deferred
+        from a done-callback may still be finishing; ``close()`` from another thread waits.)"""
         return self._handle is None
 
     def __repr__(self) -> str:
@@ -786,7 +858,8 @@ class Server:
         future completes exactly once, on a library thread: with the outputs, or with
         :class:`InferenceFailed`. The input arrays are kept alive until then (do not modify
         them meanwhile). The future cannot be cancelled. Its done-callbacks run on the library's
-        completion thread; they must not call :meth:`close`.
+        completion thread; a :meth:`close` there (or dropping the last reference to the Server)
+        is deferred to a Python thread (see :meth:`close`).
         """
         server, version, sig, plan, out_plan, prealloc = self._prepare(name, inputs, version, outputs)
         try:

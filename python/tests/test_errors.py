@@ -3,11 +3,16 @@ input raises TypeError/ValueError before anything reaches C; callbacks never lea
 
 from __future__ import annotations
 
+import gc
 import threading
+import time
+import weakref
+from concurrent.futures import Future
 
 import numpy as np
 import pytest
 
+from conftest import write_config
 from ovms_shared import InferenceFailed, OvmsError, Server, StatusCode, _server
 
 X = np.zeros((1, 10), np.float32)
@@ -243,21 +248,11 @@ def test_raising_done_callback_does_not_break_completions(server, caplog):
         assert future.result(timeout=10)["a"][0, 0] == 1
 
 
-def test_close_inside_a_completion_callback_is_refused(server, monkeypatch):
-    """close() from the library's completion thread would wait for itself: it raises."""
-    outcomes = []
-
-    def callback(future):
-        if threading.current_thread() is threading.main_thread():
-            return  # completed before the callback was added: it ran here, not on a library thread
-        try:
-            server.close()
-            outcomes.append("closed")
-        except RuntimeError as e:
-            outcomes.append(str(e))
-
-    # Completions wait at this gate (on their library thread, GIL released) until every
-    # done-callback is attached, so each future completes on a library thread, never here.
+@pytest.fixture
+def gate(monkeypatch) -> threading.Event:
+    """Completions wait at this gate (on their library thread, GIL released) until it is set,
+    i.e. until every done-callback is attached: each future then completes on a library thread,
+    never in add_done_callback on the test's thread."""
     attached = threading.Event()
 
     class GatedPending(dict):
@@ -266,15 +261,97 @@ def test_close_inside_a_completion_callback_is_refused(server, monkeypatch):
             return super().pop(*args)
 
     monkeypatch.setattr(_server, "_PENDING", GatedPending(_server._PENDING))
+    return attached
+
+
+def within(seconds: float, fn, *args, **kwargs):
+    """fn(*args, **kwargs) on a daemon thread; its result, or TimeoutError after `seconds`."""
+    outcome = Future()
+
+    def run():
+        try:
+            outcome.set_result(fn(*args, **kwargs))
+        except BaseException as e:  # noqa: BLE001 - re-raised on the test's thread
+            outcome.set_exception(e)
+
+    threading.Thread(target=run, daemon=True).start()
+    return outcome.result(timeout=seconds)
+
+
+def test_close_inside_a_completion_callback_is_deferred(no_server, tmp_path, gate):
+    """close() on the library's completion thread cannot wait there (OVMS_ServerDelete waits for
+    that very callback): it closes the Server for new requests at once and finishes the close on
+    a Python thread; close() from the test's thread waits for that, and a new Server starts."""
+    config = write_config(tmp_path, {"dummy": {"nireq": 2}})
+    server = Server(config, log_level="ERROR")
+    outcomes = []
+
+    def callback(future):
+        if threading.current_thread() is threading.main_thread():
+            outcomes.append("ran on the main thread")
+            return
+        start = time.monotonic()
+        server.close()
+        took = time.monotonic() - start
+        try:
+            server.infer_async("dummy", {"b": X})
+            refused = None
+        except OvmsError as e:
+            refused = e.code
+        outcomes.append((server.closed, refused, took))
+
     futures = [server.infer_async("dummy", {"b": X}) for _ in range(50)]
     for future in futures:
         future.add_done_callback(callback)
-    attached.set()
+    gate.set()
     for future in futures:
-        future.result(timeout=10)
+        # Completed before the close (a result) or still queued when it began (InferenceFailed).
+        error = future.exception(timeout=10)
+        assert error is None or isinstance(error, InferenceFailed), error
+    within(30, server.close)  # waits for the deferred close
     assert len(outcomes) == 50, outcomes
-    assert all("completion callback" in o for o in outcomes), outcomes
-    assert not server.closed and server.infer("dummy", {"b": X})["a"][0, 0] == 1
+    for closed, refused, took in outcomes:
+        assert closed and refused == StatusCode.SERVER_NOT_READY and took < 2, outcomes
+    assert server.closed and not server.live
+    assert _server._PENDING == {}
+    with pytest.raises(OvmsError) as info:
+        server.infer("dummy", {"b": X})
+    assert info.value.code == StatusCode.SERVER_NOT_READY
+    again = within(30, Server, config, log_level="ERROR")
+    try:
+        assert again.infer("dummy", {"b": X})["a"][0, 0] == 1
+    finally:
+        again.close()
+
+
+def test_server_dropped_inside_its_own_done_callback_is_closed(no_server, tmp_path, gate):
+    """The last reference to a Server dropped in one of its done-callbacks: __del__ runs on the
+    library thread, the close is deferred, and the next Server(...) waits for it and starts."""
+    config = write_config(tmp_path, {"dummy": {}})
+    holder = [Server(config, log_level="ERROR")]
+    alive = weakref.ref(holder[0])
+    dropped = threading.Event()
+    seen = []
+
+    def callback(future):
+        seen.append(threading.current_thread() is not threading.main_thread())
+        holder.clear()
+        gc.collect()
+        seen.append(alive() is None)
+        dropped.set()
+
+    future = holder[0].infer_async("dummy", {"b": X})
+    future.add_done_callback(callback)
+    gate.set()
+    assert future.result(timeout=10)["a"][0, 0] == 1
+    assert dropped.wait(10)
+    assert seen == [True, True], "the callback did not drop the last reference on a library thread"
+    server = within(30, Server, config, log_level="ERROR")
+    try:
+        assert server.infer("dummy", {"b": X})["a"][0, 0] == 1
+        assert server.infer_async("dummy", {"b": X}).result(timeout=10)["a"][0, 0] == 1
+    finally:
+        server.close()
 
 
 def test_trampoline_ignores_unknown_user_pointers():
