@@ -50,16 +50,22 @@ fn check(status: sys::ov_status_e, what: &str) -> OvResult<()> {
     let detail = if status == sys::ov_status_e::INVALID_C_PARAM {
         String::new()
     } else {
-        unsafe {
-            // OpenVINO hands out a copy that the caller frees.
-            let msg = sys::ov_get_last_err_msg();
-            if msg.is_null() {
-                String::new()
-            } else {
-                let text = CStr::from_ptr(msg).to_string_lossy().trim().to_string();
-                sys::ov_free(msg);
-                text
-            }
+        // SAFETY: a failed status means the runtime is loaded (calls panic without one). The C
+        // bindings' `ov_get_last_err_msg` takes a lock and returns a fresh new[] copy of the last
+        // message, or NULL when there is none; that copy is the caller's to free with `ov_free`.
+        let msg = unsafe { sys::ov_get_last_err_msg() };
+        if msg.is_null() {
+            String::new()
+        } else {
+            // SAFETY: `msg` is non-NULL, NUL-terminated and ours (see above) until the `ov_free`
+            // below; the text is copied out before that.
+            let text = unsafe { CStr::from_ptr(msg) }
+                .to_string_lossy()
+                .trim()
+                .to_string();
+            // SAFETY: `msg` is our copy, freed once here and not used afterwards.
+            unsafe { sys::ov_free(msg) };
+            text
         }
     };
     let message = if detail.is_empty() {
