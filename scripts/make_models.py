@@ -26,6 +26,11 @@ Models (name: inputs -> outputs):
   dummy_dyn/1    b f32 [?,10]         -> a f32 [?,10]    a = b + 1
   broken/1       model.xml is invalid XML text, model.bin is empty, so reading
                  the model fails (for load-failure tests).
+  packed_u4/1    x u4 [1,60000]       -> sum f32 [1,1]  (sum of the elements)
+  packed_i4/1    x i4 [1,60000]       -> sum f32 [1,1]  (packed sub-byte inputs:
+                 OpenVINO holds two elements per byte, OVMS asks for one byte each)
+  no_inputs/1    no inputs            -> a f32 [1,10]  (a constant; OVMS refuses
+                 to serve a model without inputs)
 """
 
 import argparse
@@ -162,6 +167,20 @@ def build_dummy_dyn():
                      "dummy_dyn")
 
 
+def build_packed(et, name):
+    x = param("x", [1, 60000], et)
+    total = ops.reduce_sum(ops.convert(x, ov.Type.f32),
+                           const("sum/axes", np.array([1], dtype=np.int64)),
+                           keep_dims=True)
+    return ov.Model([result(named(total, "sum"), "sum")], [x], name)
+
+
+def build_no_inputs():
+    a = named(ops.add(const("a/x", np.zeros((1, 10), np.float32)),
+                      const("a/y", np.ones((1, 10), np.float32))), "a")
+    return ov.Model([result(a, "a")], [], "no_inputs")
+
+
 # ---------------------------------------------------------------- generate
 
 IR_MODELS = [
@@ -175,6 +194,9 @@ IR_MODELS = [
     ("versioned", 2, lambda: build_versioned(2)),
     ("versioned", 3, lambda: build_versioned(3)),
     ("dummy_dyn", 1, build_dummy_dyn),
+    ("packed_u4", 1, lambda: build_packed(ov.Type.u4, "packed_u4")),
+    ("packed_i4", 1, lambda: build_packed(ov.Type.i4, "packed_i4")),
+    ("no_inputs", 1, build_no_inputs),
 ]
 
 ALL_NAMES = sorted({n for n, _, _ in IR_MODELS} | {"dummy_onnx", "broken"})
@@ -290,6 +312,23 @@ def check(out):
     else:
         raise AssertionError("fail_odd: odd-length inference did not fail")
     ok(rel, m, f"len 4 ok; len 3 fails at infer: {err!r}")
+
+    for rel, et in [("packed_u4/1/model.xml", ov.Type.u4),
+                    ("packed_i4/1/model.xml", ov.Type.i4)]:
+        m, c = load(rel, [("x", et, "[1,60000]")], [("sum", f32, "[1,1]")])
+        req = c.create_infer_request()
+        packed = req.get_input_tensor(0)
+        assert packed.byte_size == 30000, packed.byte_size  # two elements per byte
+        packed.data.view(np.uint8)[...] = 0x11
+        req.infer()
+        total = req.get_output_tensor(0).data[0, 0]
+        assert total == 60000, (rel, total)
+        ok(rel, m, "bytes of 0x11 -> 60000 ones")
+
+    rel = "no_inputs/1/model.xml"
+    m, c = load(rel, [], [("a", f32, "[1,10]")])
+    assert np.array_equal(run(c, {})["a"], np.ones((1, 10), np.float32))
+    ok(rel, m, "a == 1 with no inputs")
 
     rel = "broken/1/model.xml"
     try:
