@@ -12,6 +12,9 @@ use super::schema::{
 };
 use crate::ov::Dim;
 use crate::status::{Error, Result, StatusCode};
+use std::fmt;
+use std::io::Read;
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 /// Which version folders of a model are served.
@@ -79,19 +82,26 @@ pub struct Config {
 /// The largest `nireq` OVMS accepts.
 const MAX_NIREQ: u64 = 100_000;
 
+/// The largest config file read: far above any real config (a thousand models take well under
+/// 1 MiB), small enough that a wrong path such as a device cannot exhaust memory.
+const MAX_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
+
 fn json_invalid(reason: impl Into<String>) -> Error {
     Error::with(StatusCode::JSON_INVALID, reason)
 }
 
+fn config_file_invalid(path: &Path, reason: impl fmt::Display) -> Error {
+    Error::with(
+        StatusCode::CONFIG_FILE_INVALID,
+        format!("{}: {reason}", path.display()),
+    )
+}
+
 impl Config {
-    /// Reads and checks the file at `path`.
+    /// Reads and checks the file at `path`, which must be a regular file of at most
+    /// `MAX_CONFIG_BYTES`.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::with(
-                StatusCode::CONFIG_FILE_INVALID,
-                format!("{}: {e}", path.display()),
-            )
-        })?;
+        let text = read_bounded(path)?;
         let folder = path.parent().unwrap_or(Path::new("."));
         Config::parse(&text, folder)
     }
@@ -157,6 +167,51 @@ impl Config {
             monitoring: file.monitoring,
         })
     }
+}
+
+/// Reads `path` if it is a regular file within `MAX_CONFIG_BYTES`.
+fn read_bounded(path: &Path) -> Result<String> {
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer. The type is
+    // checked on the opened file, so the path cannot be swapped between check and read.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| config_file_invalid(path, e))?;
+    let kind = file
+        .metadata()
+        .map_err(|e| config_file_invalid(path, e))?
+        .file_type();
+    if !kind.is_file() {
+        let what = if kind.is_dir() {
+            "a directory"
+        } else if kind.is_fifo() {
+            "a FIFO"
+        } else if kind.is_char_device() || kind.is_block_device() {
+            "a device"
+        } else if kind.is_socket() {
+            "a socket"
+        } else {
+            "not a regular file"
+        };
+        return Err(config_file_invalid(
+            path,
+            format!("{what}; the config must be a regular file"),
+        ));
+    }
+    let mut bytes = Vec::new();
+    // One byte over the limit tells "exactly the limit" from "larger".
+    file.take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| config_file_invalid(path, e))?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(config_file_invalid(
+            path,
+            format!("larger than the {MAX_CONFIG_BYTES}-byte (16 MiB) limit for config files"),
+        ));
+    }
+    String::from_utf8(bytes)
+        .map_err(|e| json_invalid(format!("{}: not UTF-8: {e}", path.display())))
 }
 
 /// Builds one model's entry from its schema-valid JSON. Values wrong for this model only are
@@ -761,6 +816,88 @@ mod tests {
     fn too_many_infer_requests_fail_only_the_model() {
         let m = one(r#"{"name":"d","base_path":"x","nireq":100001}"#);
         assert_eq!(m.invalid.unwrap().code, StatusCode::INVALID_NIREQ);
+    }
+
+    /// A fresh folder under the system temp dir for one test.
+    fn scratch(test: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("ovms_shared_config_{}_{test}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn load_error(path: &Path) -> Error {
+        let started = std::time::Instant::now();
+        let error = Config::load(path).unwrap_err();
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{}: took {:?}",
+            path.display(),
+            started.elapsed()
+        );
+        error
+    }
+
+    #[test]
+    fn load_reads_a_regular_file_and_resolves_against_its_folder() {
+        let dir = scratch("regular");
+        let path = dir.join("config.json");
+        std::fs::write(
+            &path,
+            r#"{"model_config_list":[{"config":{"name":"d","base_path":"m"}}]}"#,
+        )
+        .unwrap();
+        let config = Config::load(&path).unwrap();
+        assert_eq!(config.models[0].base_path, dir.join("m"));
+        std::fs::write(
+            &path,
+            b"{\"model_config_list\":[{\"config\":{\"name\":\"\xff\"}}]}",
+        )
+        .unwrap();
+        assert_eq!(load_error(&path).code, StatusCode::JSON_INVALID);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn devices_fifos_and_folders_are_config_file_invalid_at_once() {
+        let dir = scratch("special");
+        let fifo = dir.join("fifo.json");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        for (path, why) in [
+            (Path::new("/dev/zero"), "a device"),
+            (fifo.as_path(), "a FIFO"),
+            (dir.as_path(), "a directory"),
+        ] {
+            let error = load_error(path);
+            assert_eq!(error.code, StatusCode::CONFIG_FILE_INVALID, "{error}");
+            let details = error.details();
+            assert!(
+                details.contains(&path.display().to_string()) && details.contains(why),
+                "{details}"
+            );
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn files_over_the_limit_are_config_file_invalid() {
+        let dir = scratch("large");
+        let path = dir.join("config.json");
+        // Sparse: costs no disk space.
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_len(MAX_CONFIG_BYTES + 1).unwrap();
+        let error = load_error(&path);
+        assert_eq!(error.code, StatusCode::CONFIG_FILE_INVALID);
+        assert!(error.details().contains("16 MiB"), "{}", error.details());
+        // Exactly at the limit the file is read (and here is not JSON).
+        file.set_len(MAX_CONFIG_BYTES).unwrap();
+        assert_eq!(load_error(&path).code, StatusCode::JSON_INVALID);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
