@@ -465,6 +465,7 @@ static void test_configs_that_are_not_regular_files_or_of_wrong_types(void) {
             continue;
     }
     unlink(path);
+    OVMS_ServerDelete(server); /* a start that failed on the config leaves the server live */
     REQUIRE_OK(au_start_server(server, "hostile.json"));
 }
 

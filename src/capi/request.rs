@@ -329,7 +329,9 @@ pub unsafe extern "C" fn OVMS_InferenceRequestSetCompletionCallback(
 /// Synchronous inference; writes a new response, which the caller owns, into `response`. With a
 /// completion callback set, the callback also runs, on this thread before the return, as in
 /// OVMS: `(response, 0, user)` with the same response (the callback then owns it, and the
-/// caller must not free it too), or `(NULL, 1, user)` on a failure after the argument checks.
+/// caller must not free it too), or `(NULL, 1, user)` on a failure after the argument checks,
+/// except for a request whose async inference has not called back yet (refused, no callback:
+/// that request's callback is still to come).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_Inference(
     server: *mut OVMS_Server,
@@ -341,6 +343,7 @@ pub unsafe extern "C" fn OVMS_Inference(
         // SAFETY: the caller passes NULL or a live request.
         let target = unsafe { OVMS_InferenceRequest::borrow(request, "inference request") }?;
         non_null(response, "inference response")?;
+        target.request.check_idle()?;
         let result = SERVER
             .manager()
             .and_then(|manager| inference::infer(&manager, &target.request))

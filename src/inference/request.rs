@@ -99,6 +99,14 @@ impl Request {
         })
     }
 
+    /// Fails if an inference runs on the request.
+    pub fn check_idle(&self) -> Result<()> {
+        if self.in_flight.load(Ordering::Acquire) {
+            return Err(in_flight_error());
+        }
+        Ok(())
+    }
+
     /// Marks the request as in flight, or fails if an inference already runs on it.
     pub fn begin_flight(&self) -> Result<InFlightMark> {
         if self.in_flight.swap(true, Ordering::Acquire) {

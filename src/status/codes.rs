@@ -296,6 +296,7 @@ impl StatusCode {
             OK => "OK",
             PATH_INVALID => "The provided base path is invalid or doesn't exists",
             DIRECTORY_NOT_CREATED => "Directory could not be created",
+            OV_NO_INPUTS => "Cannot load model with no inputs",
             FILE_INVALID => "File not found or cannot open",
             CONFIG_FILE_INVALID => "Configuration file not found or cannot open",
             FILESYSTEM_ERROR => "Error during filesystem operation",
