@@ -43,6 +43,12 @@ static void check_server_metadata(OVMS_Server *server) {
     CHECK_EQ_STR(name, "OpenVINO Model Server");
     CHECK(strlen(version) > 0);
     CHECK(strlen(ov_version) > 0);
+    /* OVMS's YYYY.N.P.build form: the OVMS release matched, then the library's own version. */
+    unsigned year = 0, minor = 0, patch = 0;
+    char build[256] = "";
+    CHECK(sscanf(version, "%4u.%u.%u.%255s", &year, &minor, &patch, build) == 4);
+    CHECK(year == 2026 && minor == 3 && patch == 0);
+    CHECK(strncmp(build, "ovms-shared-", 12) == 0 && strchr(build, '.') == NULL);
     char expected[1024];
     snprintf(expected, sizeof expected, "{\"name\":\"%s\",\"version\":\"%s\",\"ov_version\":\"%s\"}", name, version,
              ov_version);

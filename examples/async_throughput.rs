@@ -6,6 +6,8 @@
 //!
 //! `cargo run --release --example async_throughput [-- models/dummy/1/model.xml seconds]`
 
+#![warn(clippy::undocumented_unsafe_blocks)]
+
 use ovms_shared::capi::*;
 use ovms_shared::ov;
 use std::ffi::{CString, c_void};
@@ -27,6 +29,7 @@ fn start(model: &Path, nireq: usize, dir: &Path) -> Server {
         model.display()
     );
     std::fs::write(&config, text).unwrap();
+    // SAFETY: the config path and settings are live for these calls; statuses are checked by ok().
     unsafe {
         let (mut server, mut settings, mut models) = (null_mut(), null_mut(), null_mut());
         ok(OVMS_ServerNew(&mut server));
@@ -54,6 +57,7 @@ struct Back {
 }
 
 unsafe extern "C" fn on_ours(response: *mut OVMS_InferenceResponse, flag: u32, user: *mut c_void) {
+    // SAFETY: `user` is the Pending this example passed with the request, alive until its callback.
     unsafe {
         OVMS_InferenceResponseDelete(response);
         let back = &*(user as *const Back);
@@ -73,6 +77,7 @@ fn ours(server: &Server, in_flight: usize, duration: Duration, input: &[f32]) ->
         })
         .collect();
     let mut requests = vec![null_mut(); in_flight];
+    // SAFETY: every handle passed was created above and is used by this thread only.
     unsafe {
         for (i, request) in requests.iter_mut().enumerate() {
             ok(OVMS_InferenceRequestNew(
@@ -128,6 +133,7 @@ fn ours(server: &Server, in_flight: usize, duration: Duration, input: &[f32]) ->
 }
 
 unsafe extern "C" fn on_bare(args: *mut c_void) {
+    // SAFETY: `args` is the Back this example boxed for the callback; it outlives the requests.
     let back = unsafe { &*(args as *const Back) };
     let _ = back.done.send((back.index, true));
 }
@@ -152,6 +158,7 @@ fn bare(compiled: &ov::CompiledModel, in_flight: usize, duration: Duration, inpu
     let mut output = [0f32; 10];
     let run = |request: &mut ov::InferRequest| {
         let tensor = request.input_tensor(0).unwrap();
+        // SAFETY: the request's own input tensor holds 10 f32; `input` has 10.
         unsafe {
             std::ptr::copy_nonoverlapping(input.as_ptr(), tensor.data().unwrap().cast::<f32>(), 10)
         };
@@ -159,6 +166,7 @@ fn bare(compiled: &ov::CompiledModel, in_flight: usize, duration: Duration, inpu
         unsafe { request.async_start().start() }.unwrap();
     };
     for (request, callback) in requests.iter_mut().zip(&callbacks) {
+        // SAFETY: the callback is boxed and kept alive (forgotten) past the request's life.
         unsafe { request.set_callback(callback).unwrap() };
         run(request);
     }
@@ -168,6 +176,7 @@ fn bare(compiled: &ov::CompiledModel, in_flight: usize, duration: Duration, inpu
         let request = &mut requests[index];
         request.wait().unwrap();
         let result = request.output_tensor(0).unwrap();
+        // SAFETY: the finished request's output tensor holds 10 f32; `output` has 10.
         unsafe {
             std::ptr::copy_nonoverlapping(
                 result.data().unwrap().cast::<f32>(),
@@ -197,7 +206,9 @@ fn bare(compiled: &ov::CompiledModel, in_flight: usize, duration: Duration, inpu
 
 /// CPU time (user + system, all threads) and context switches of this process so far.
 fn usage() -> (f64, i64) {
+    // SAFETY: rusage is plain old data; all zeros is a valid value.
     let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `u` is a valid rusage to fill.
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
     let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
     (
@@ -289,6 +300,7 @@ fn main() {
                 median(bare_rt)
             );
         }
+        // SAFETY: the server handle came from OVMS_ServerNew.
         unsafe { OVMS_ServerDelete(server.0) };
     }
     let _ = std::fs::remove_dir_all(dir);

@@ -4,6 +4,8 @@
 //!
 //! `cargo run --release --example sync_overhead [-- models/dummy/1/model.xml [iterations]]`
 
+#![warn(clippy::undocumented_unsafe_blocks)]
+
 use ovms_shared::capi::*;
 use ovms_shared::ov;
 use std::ffi::{CString, c_void};
@@ -45,6 +47,8 @@ fn main() {
 
     let input: Vec<f32> = (0..10).map(|i| i as f32).collect();
     let mut output = vec![0f32; 10];
+    // SAFETY: every handle is created here and used by this thread only; buffers outlive the
+    // inferences that read and write them.
     unsafe {
         // Ours: a server on the model, one request reused as in capi_benchmark's INFERENCE_ONLY.
         let (mut server, mut settings, mut models) = (null_mut(), null_mut(), null_mut());

@@ -1,5 +1,7 @@
 //! `libovms_shared`: a drop-in replacement for OpenVINO Model Server's in-process C API
-//! (`ovms.h` 1.3) on OpenVINO. See `spec/design.md` for the parts and their invariants.
+//! (`ovms.h` 1.3) on OpenVINO. The parts and their invariants are described in README.md and the module docs.
+
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod capi;
 pub mod config;

@@ -12,6 +12,7 @@
  * - Waits are bounded: au_counter_wait() gives up when the awaited counter makes no progress for
  *   AU_STALL_SECONDS (60 s; 4x that with OVMS_TEST_SCALE=small, for valgrind) and reports false.
  * - OVMS_TEST_SCALE=small (set by the valgrind runs) shrinks iteration counts: au_scaled().
+ * - OVMS_TEST_ONLY=<part of a test name> runs only the matching tests.
  * - Shared by both executables: the global `server`, never_cb (a callback that must never run:
  *   it records a failure), dummy_ctx/dummy_cb (one dummy request's outcome, values checked in
  *   the callback), sync_dummy() and async_dummy_roundtrip().
@@ -275,8 +276,16 @@ static AU_UNUSED void au_end(const char *name, double started) {
     atomic_store(&au_current_test, "(between tests)");
 }
 
+/* OVMS_TEST_ONLY=<name> runs only the tests whose name contains <name>. */
+static AU_UNUSED bool au_selected(const char *name) {
+    const char *only = getenv("OVMS_TEST_ONLY");
+    return only == NULL || *only == '\0' || strstr(name, only) != NULL;
+}
+
 #define RUN_TEST(fn, budget)                 \
     do {                                     \
+        if (!au_selected(#fn))               \
+            break;                           \
         double au_started_ = au_now();       \
         au_begin(#fn, (budget));             \
         fn();                                \

@@ -49,8 +49,8 @@ pub(crate) unsafe trait Handle: Sized {
     }
 }
 
-// SAFETY (each of the following): the handle type is a zero-sized marker declared in
-// `types.rs` that Rust never constructs.
+// SAFETY: each handle type below is a zero-sized marker declared in `types.rs` that Rust never
+// constructs.
 unsafe impl Handle for super::OVMS_Status {
     type Value = super::StatusValue;
 }

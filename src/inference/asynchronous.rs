@@ -21,6 +21,7 @@ use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Condvar, Mutex};
+use std::time::Instant;
 
 /// What an accepted request calls when it ends, exactly once, on a library thread.
 pub type Done = Box<dyn FnOnce(Result<Response>) + Send>;
@@ -79,6 +80,8 @@ pub struct Job {
     flight: Option<InFlightMark>,
     /// Dropped after the callback returned.
     accepted: Option<Accepted>,
+    /// When the job was accepted, if DEBUG logging was on then.
+    accepted_at: Option<Instant>,
 }
 
 impl Job {
@@ -116,12 +119,21 @@ impl Job {
         let Some(done) = self.done.take() else {
             return;
         };
-        if let Err(error) = &result {
-            log::debug!(
-                "[servable name: {} version: {}] async inference failed: {error}",
-                self.servable.version().model_name,
-                self.servable.version().version
-            );
+        if let Some(accepted_at) = self.accepted_at {
+            let version = self.servable.version();
+            let us = accepted_at.elapsed().as_micros();
+            match &result {
+                Ok(_) => log::debug!(
+                    "[servable name: {} version: {}] async inference done in {us} us",
+                    version.model_name,
+                    version.version
+                ),
+                Err(error) => log::debug!(
+                    "[servable name: {} version: {}] async inference failed after {us} us: {error}",
+                    version.model_name,
+                    version.version
+                ),
+            }
         }
         drop(self.flight.take());
         struct InCallback;
@@ -248,6 +260,8 @@ pub fn infer_async(manager: &ServableManager, request: &Request, done: Done) -> 
         done: Some(done),
         flight: Some(flight),
         accepted: Some(Accepted::new()),
+        // A disabled level costs this one check per request.
+        accepted_at: log::log_enabled!(log::Level::Debug).then(Instant::now),
     });
     match pool.submit(job, Blocking::enter) {
         Submitted::Now(job, slot) => job.begin(slot).map_err(|(mut job, occupied, error)| {

@@ -304,16 +304,20 @@ pub fn openvino_version() -> String {
         description: std::ptr::null(),
     };
     if check(
+        // SAFETY: the runtime is loaded (checked above); `version` is a writable out-parameter.
         unsafe { sys::ov_get_openvino_version(&mut version) },
         "ov_get_openvino_version",
     )
     .is_err()
+        || version.buildNumber.is_null()
     {
         return String::new();
     }
+    // SAFETY: OpenVINO filled `buildNumber` with a NUL-terminated string (checked non-NULL).
     let text = unsafe { CStr::from_ptr(version.buildNumber) }
         .to_string_lossy()
         .into_owned();
+    // SAFETY: `version` was filled by ov_get_openvino_version and is freed once.
     unsafe { sys::ov_version_free(&mut version) };
     text
 }

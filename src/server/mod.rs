@@ -34,6 +34,18 @@ pub static SERVER: Server = Server {
 /// The name `OVMS_ServerMetadata` reports.
 pub const SERVER_NAME: &str = "OpenVINO Model Server";
 
+/// The OVMS release whose behaviour (status numbering, messages, C API) this library matches.
+pub const OVMS_RELEASE: &str = "2026.3.0";
+
+/// `/version` of the server metadata, in OVMS's `YYYY.N.P.build` form: the OVMS release matched,
+/// with this library's own version as the build part (`2026.3.0.ovms-shared-0-1-0`).
+pub fn version() -> String {
+    format!(
+        "{OVMS_RELEASE}.ovms-shared-{}",
+        env!("CARGO_PKG_VERSION").replace('.', "-")
+    )
+}
+
 impl Server {
     pub fn is_live(&self) -> bool {
         self.live.load(Ordering::Acquire)
@@ -163,7 +175,7 @@ impl Server {
 pub fn metadata() -> Value {
     let mut object = Map::new();
     object.insert("name".into(), Value::from(SERVER_NAME));
-    object.insert("version".into(), Value::from(env!("CARGO_PKG_VERSION")));
+    object.insert("version".into(), Value::from(version()));
     // Works before a start too: the runtime is loaded here if it can be.
     let _ = ov::ensure_loaded();
     object.insert("ov_version".into(), Value::from(ov::openvino_version()));
