@@ -408,3 +408,551 @@ impl Drop for SlotGuard {
         self.pool.release(self.index);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ov::{CompiledModel, Core};
+    use std::path::Path;
+    use std::sync::OnceLock;
+    use std::sync::atomic::AtomicBool;
+    use std::sync::mpsc::{self, RecvTimeoutError};
+    use std::thread;
+    use std::time::{Duration, Instant};
+
+    /// Long enough for anything that should happen; only a failing test waits this long.
+    const LONG: Duration = Duration::from_secs(20);
+    /// How long something that must not happen is given to happen anyway.
+    const SHORT: Duration = Duration::from_millis(100);
+
+    /// The repo's dummy model (input "b" f32 [1,10] -> output "a" = b + 1), compiled once.
+    fn compiled() -> &'static CompiledModel {
+        static COMPILED: OnceLock<(Core, CompiledModel)> = OnceLock::new();
+        &COMPILED
+            .get_or_init(|| {
+                let core = Core::new().expect("OpenVINO runtime (set OVMS_OPENVINO_LIB)");
+                let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/dummy/1/model.xml");
+                let model = core.read_model(&path).expect("reading the dummy model");
+                let compiled = core.compile(&model, "CPU", &[]).expect("compiling");
+                (core, compiled)
+            })
+            .1
+    }
+
+    fn pool(slots: usize, max_queued: usize) -> Arc<Pool> {
+        let slots = (0..slots)
+            .map(|_| {
+                let request = compiled().create_infer_request().expect("infer request");
+                Slot::new(SlotParts {
+                    request,
+                    inputs: vec![None],
+                    outputs: None,
+                })
+                .expect("slot")
+            })
+            .collect();
+        Pool::new(slots, max_queued)
+    }
+
+    fn stats(slots: usize, idle: usize, waiting: usize) -> PoolStats {
+        PoolStats {
+            slots,
+            idle,
+            waiting,
+        }
+    }
+
+    /// Launching tests share the process-wide fault seam: one at a time.
+    fn launch_lock() -> MutexGuard<'static, ()> {
+        static LOCK: Mutex<()> = Mutex::new(());
+        lock(&LOCK)
+    }
+
+    /// A queued job that reports what happened to it; it hands its slot on at once, or to the
+    /// test through `keep`.
+    struct TestJob {
+        name: &'static str,
+        events: mpsc::Sender<String>,
+        keep: Option<mpsc::Sender<SlotGuard>>,
+    }
+
+    impl TestJob {
+        fn boxed(name: &'static str, events: &mpsc::Sender<String>) -> Box<TestJob> {
+            Box::new(TestJob {
+                name,
+                events: events.clone(),
+                keep: None,
+            })
+        }
+    }
+
+    impl QueuedJob for TestJob {
+        fn start(self: Box<Self>, slot: SlotGuard) {
+            let _ = self.events.send(self.name.to_string());
+            if let Some(keep) = &self.keep {
+                let _ = keep.send(slot);
+            }
+        }
+        fn cancel(self: Box<Self>) {
+            let _ = self.events.send(format!("cancel {}", self.name));
+        }
+    }
+
+    /// Starts a sync caller that blocks in `acquire`, reports `name` on `events` once it holds
+    /// the slot and then drops it. Returns once the caller is about to wait.
+    fn blocked_caller(
+        pool: &Arc<Pool>,
+        name: &'static str,
+        events: &mpsc::Sender<String>,
+    ) -> thread::JoinHandle<()> {
+        let (waiting_tx, waiting_rx) = mpsc::channel();
+        let pool = Arc::clone(pool);
+        let events = events.clone();
+        let handle = thread::spawn(move || {
+            let guard = pool.acquire(|| waiting_tx.send(()).unwrap());
+            events.send(name.to_string()).unwrap();
+            drop(guard);
+        });
+        waiting_rx
+            .recv_timeout(LONG)
+            .expect("the caller never came to wait");
+        handle
+    }
+
+    #[test]
+    fn a_released_slot_is_handed_to_the_blocked_caller() {
+        let pool = pool(1, 4);
+        assert_eq!(pool.stats(), stats(1, 1, 0));
+        let guard = pool.acquire(|| panic!("a free slot needs no wait"));
+        assert_eq!(pool.stats(), stats(1, 0, 0));
+
+        let (waiting_tx, waiting_rx) = mpsc::channel();
+        let (got_tx, got_rx) = mpsc::channel();
+        let waiter = {
+            let pool = Arc::clone(&pool);
+            thread::spawn(move || {
+                let guard = pool.acquire(|| waiting_tx.send(()).unwrap());
+                got_tx.send(guard).unwrap();
+            })
+        };
+        waiting_rx
+            .recv_timeout(LONG)
+            .expect("before_waiting never ran");
+        assert_eq!(
+            got_rx.recv_timeout(SHORT).err(),
+            Some(RecvTimeoutError::Timeout),
+            "acquire returned while the only slot was held"
+        );
+        assert_eq!(pool.stats(), stats(1, 0, 1));
+
+        drop(guard);
+        let handed = got_rx
+            .recv_timeout(LONG)
+            .expect("the blocked caller never got the slot");
+        assert_eq!(pool.stats(), stats(1, 0, 0), "the slot went to the caller");
+        drop(handed);
+        assert_eq!(pool.stats(), stats(1, 1, 0));
+        waiter.join().unwrap();
+    }
+
+    #[test]
+    fn sync_waiters_and_queued_jobs_are_served_in_arrival_order() {
+        let pool = pool(1, 4);
+        let (events, order) = mpsc::channel();
+        let guard = pool.acquire(|| ());
+
+        assert!(matches!(
+            pool.submit(TestJob::boxed("A", &events), || ()),
+            Submitted::Queued
+        ));
+        let waiter = blocked_caller(&pool, "waiter", &events);
+        assert!(matches!(
+            pool.submit(TestJob::boxed("B", &events), || ()),
+            Submitted::Queued
+        ));
+        assert_eq!(pool.stats(), stats(1, 0, 3));
+        assert_eq!(
+            order.recv_timeout(SHORT).err(),
+            Some(RecvTimeoutError::Timeout),
+            "someone was served while the slot was held"
+        );
+
+        drop(guard);
+        let served: Vec<String> = (0..3)
+            .map(|_| order.recv_timeout(LONG).expect("a waiter was never served"))
+            .collect();
+        assert_eq!(served, ["A", "waiter", "B"]);
+        waiter.join().unwrap();
+        assert_eq!(pool.stats(), stats(1, 1, 0));
+        assert!(order.try_recv().is_err(), "nothing was cancelled");
+    }
+
+    /// Puts a blocked caller that never wakes by itself into the queue: the test picks up its
+    /// slot (or lets others overtake it) at will.
+    fn sleeping_caller(pool: &Arc<Pool>) -> Arc<Handoff> {
+        let handoff = Arc::new(Handoff {
+            slot: Mutex::new(None),
+            ready: Condvar::new(),
+            overtaken: AtomicUsize::new(0),
+        });
+        lock(&pool.state)
+            .waiters
+            .push_back(Waiter::Blocked(Arc::clone(&handoff)));
+        handoff
+    }
+
+    #[test]
+    fn a_handed_slot_is_overtaken_at_most_max_overtakes_times() {
+        let pool = pool(1, 4);
+        let guard = pool.acquire(|| ());
+        let sleeper = sleeping_caller(&pool);
+        drop(guard);
+        assert!(
+            lock(&sleeper.slot).is_some(),
+            "the slot went to the sleeper"
+        );
+
+        for taken in 1..=MAX_OVERTAKES {
+            let guard = pool.acquire(|| panic!("overtaking needs no wait"));
+            assert_eq!(sleeper.overtaken.load(Relaxed), taken);
+            assert!(lock(&sleeper.slot).is_none());
+            assert_eq!(pool.stats(), stats(1, 0, 1), "the sleeper is queued again");
+            drop(guard);
+            assert!(lock(&sleeper.slot).is_some(), "handed back to the sleeper");
+        }
+
+        // Overtaken enough: an arriving caller now waits behind the sleeper.
+        let (events, served) = mpsc::channel();
+        let late = blocked_caller(&pool, "late", &events);
+        assert_eq!(
+            served.recv_timeout(SHORT).err(),
+            Some(RecvTimeoutError::Timeout),
+            "the sleeper was overtaken more than MAX_OVERTAKES times"
+        );
+        assert_eq!(sleeper.overtaken.load(Relaxed), MAX_OVERTAKES);
+        let index = lock(&sleeper.slot)
+            .take()
+            .expect("the sleeper keeps its slot");
+        // The sleeper wakes, uses the slot and releases it: the late caller gets it.
+        drop(pool.guard(index));
+        assert_eq!(served.recv_timeout(LONG).unwrap(), "late");
+        late.join().unwrap();
+        assert_eq!(pool.stats(), stats(1, 1, 0));
+    }
+
+    #[test]
+    fn threads_looping_on_fewer_slots_all_get_a_fair_share() {
+        const THREADS: usize = 4;
+        const ITERATIONS: usize = 2_000;
+        let pool = pool(2, 4);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let in_use: Arc<[AtomicBool; 2]> =
+            Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
+        let counts: Arc<[AtomicUsize; THREADS]> =
+            Arc::new([const { AtomicUsize::new(0) }; THREADS]);
+        // The counts of all threads when the first one finished.
+        let first_done: Arc<Mutex<Option<Vec<usize>>>> = Arc::new(Mutex::new(None));
+        let (done_tx, done_rx) = mpsc::channel();
+        let threads: Vec<_> = (0..THREADS)
+            .map(|me| {
+                let (pool, in_use, counts, first_done, done_tx) = (
+                    Arc::clone(&pool),
+                    Arc::clone(&in_use),
+                    Arc::clone(&counts),
+                    Arc::clone(&first_done),
+                    done_tx.clone(),
+                );
+                thread::spawn(move || {
+                    for _ in 0..ITERATIONS {
+                        if Instant::now() > deadline {
+                            break;
+                        }
+                        let mut guard = pool.acquire(|| ());
+                        let index = guard.index;
+                        assert!(!in_use[index].swap(true, Relaxed), "slot {index} shared");
+                        guard.parts().request.infer().expect("inference");
+                        in_use[index].store(false, Relaxed);
+                        counts[me].fetch_add(1, Relaxed);
+                        drop(guard);
+                    }
+                    lock(&first_done)
+                        .get_or_insert_with(|| counts.iter().map(|c| c.load(Relaxed)).collect());
+                    done_tx.send(me).unwrap();
+                })
+            })
+            .collect();
+        for _ in 0..THREADS {
+            done_rx
+                .recv_timeout(Duration::from_secs(90))
+                .expect("a looping thread never finished");
+        }
+        for thread in threads {
+            thread.join().expect("a looping thread panicked");
+        }
+        let finished: Vec<usize> = counts.iter().map(|c| c.load(Relaxed)).collect();
+        assert_eq!(
+            finished, [ITERATIONS; THREADS],
+            "all ran within the time bound"
+        );
+        let snapshot = lock(&first_done).clone().unwrap();
+        let total: usize = snapshot.iter().sum();
+        for (thread, &count) in snapshot.iter().enumerate() {
+            assert!(
+                count * 10 >= total,
+                "thread {thread} starved: {snapshot:?} when the first thread finished"
+            );
+        }
+        assert_eq!(pool.stats(), stats(2, 2, 0));
+    }
+
+    #[test]
+    fn a_full_queue_blocks_submit_and_close_hands_back_queued_jobs() {
+        let pool = pool(1, 2);
+        let (events, seen) = mpsc::channel();
+        let guard = pool.acquire(|| ());
+        let (kept_tx, kept_rx) = mpsc::channel();
+        let first = Box::new(TestJob {
+            name: "J1",
+            events: events.clone(),
+            keep: Some(kept_tx),
+        });
+        assert!(matches!(pool.submit(first, || ()), Submitted::Queued));
+        assert!(matches!(
+            pool.submit(TestJob::boxed("J2", &events), || ()),
+            Submitted::Queued
+        ));
+        assert_eq!(pool.stats(), stats(1, 0, 2));
+
+        // A third job waits for room in the queue.
+        let (waiting_tx, waiting_rx) = mpsc::channel();
+        let (result_tx, result_rx) = mpsc::channel();
+        let third = {
+            let pool = Arc::clone(&pool);
+            let job = TestJob::boxed("J3", &events);
+            thread::spawn(move || {
+                let outcome = match pool.submit(job, || waiting_tx.send(()).unwrap()) {
+                    Submitted::Now(..) => "now",
+                    Submitted::Queued => "queued",
+                    Submitted::Closed(_) => "closed",
+                };
+                result_tx.send(outcome).unwrap();
+            })
+        };
+        waiting_rx
+            .recv_timeout(LONG)
+            .expect("submit on a full queue never ran before_waiting");
+        assert_eq!(
+            result_rx.recv_timeout(SHORT).err(),
+            Some(RecvTimeoutError::Timeout),
+            "submit returned while the queue was full"
+        );
+        assert_eq!(pool.stats(), stats(1, 0, 2));
+
+        // J1 leaves the queue (it takes the slot and keeps it): J3 gets its place.
+        drop(guard);
+        assert_eq!(seen.recv_timeout(LONG).unwrap(), "J1");
+        let j1_slot = kept_rx.recv_timeout(LONG).expect("J1 got the slot");
+        assert_eq!(result_rx.recv_timeout(LONG).unwrap(), "queued");
+        third.join().unwrap();
+        assert_eq!(pool.stats(), stats(1, 0, 2));
+
+        // A sync caller queues behind J2 and J3.
+        let waiter = blocked_caller(&pool, "waiter", &events);
+        assert_eq!(pool.stats(), stats(1, 0, 3));
+
+        let jobs = pool.close();
+        assert_eq!(jobs.len(), 2, "close hands back the queued jobs");
+        for job in jobs {
+            job.cancel();
+        }
+        let mut cancelled: Vec<String> = (0..2).map(|_| seen.recv_timeout(LONG).unwrap()).collect();
+        cancelled.sort();
+        assert_eq!(cancelled, ["cancel J2", "cancel J3"]);
+        assert_eq!(
+            pool.stats(),
+            stats(1, 0, 1),
+            "the sync caller keeps its place"
+        );
+
+        match pool.submit(TestJob::boxed("J4", &events), || {
+            panic!("no wait when closed")
+        }) {
+            Submitted::Closed(job) => assert_eq!(job.name, "J4"),
+            _ => panic!("a closed pool took a job"),
+        }
+
+        drop(j1_slot);
+        assert_eq!(seen.recv_timeout(LONG).unwrap(), "waiter");
+        waiter.join().unwrap();
+        assert_eq!(pool.stats(), stats(1, 1, 0));
+        assert!(
+            seen.try_recv().is_err(),
+            "no job ran or was cancelled twice"
+        );
+    }
+
+    #[test]
+    fn close_wakes_a_submit_waiting_for_room() {
+        let pool = pool(1, 1);
+        let (events, seen) = mpsc::channel();
+        let guard = pool.acquire(|| ());
+        assert!(matches!(
+            pool.submit(TestJob::boxed("J1", &events), || ()),
+            Submitted::Queued
+        ));
+        let (waiting_tx, waiting_rx) = mpsc::channel();
+        let (result_tx, result_rx) = mpsc::channel();
+        let blocked = {
+            let pool = Arc::clone(&pool);
+            let job = TestJob::boxed("J2", &events);
+            thread::spawn(move || {
+                let name = match pool.submit(job, || waiting_tx.send(()).unwrap()) {
+                    Submitted::Closed(job) => Some(job.name),
+                    _ => None,
+                };
+                result_tx.send(name).unwrap();
+            })
+        };
+        waiting_rx.recv_timeout(LONG).expect("submit never waited");
+        assert_eq!(pool.close().len(), 1);
+        assert_eq!(result_rx.recv_timeout(LONG).unwrap(), Some("J2"));
+        blocked.join().unwrap();
+        drop(guard);
+        assert_eq!(pool.stats(), stats(1, 1, 0));
+        assert!(seen.try_recv().is_err(), "no job started");
+    }
+
+    /// A running request: it owns the slot's guard, and its completion sends it back.
+    struct Run {
+        guard: SlotGuard,
+        done: mpsc::Sender<Box<Run>>,
+    }
+
+    impl InFlight for Run {
+        fn completed(self: Box<Self>) {
+            let done = self.done.clone();
+            let _ = done.send(self);
+        }
+    }
+
+    fn fill_input(guard: &mut SlotGuard, value: f32) {
+        let input = guard.parts().request.input_tensor(0).unwrap();
+        assert_eq!(input.byte_size().unwrap(), 10 * size_of::<f32>());
+        let data = input.data().unwrap().cast::<f32>();
+        // SAFETY: the request's own input tensor holds 10 f32, and no inference runs on it.
+        unsafe { std::slice::from_raw_parts_mut(data, 10) }.fill(value);
+    }
+
+    fn output(guard: &mut SlotGuard) -> Vec<f32> {
+        let output = guard.parts().request.output_tensor(0).unwrap();
+        assert_eq!(output.byte_size().unwrap(), 10 * size_of::<f32>());
+        let data = output.data().unwrap().cast::<f32>();
+        // SAFETY: the output tensor holds 10 f32, and the inference that wrote them has ended.
+        unsafe { std::slice::from_raw_parts(data, 10) }.to_vec()
+    }
+
+    #[test]
+    fn a_launched_request_completes_with_its_guard_and_frees_the_slot() {
+        let _serial = launch_lock();
+        let pool = pool(1, 1);
+        let mut guard = pool.acquire(|| ());
+        fill_input(&mut guard, 1.0);
+        let launcher = guard.launcher();
+        let (done, completions) = mpsc::channel();
+        let run = Box::new(Run { guard, done });
+        // SAFETY: `run` owns the guard the launcher came from.
+        if let Err((_, error)) = unsafe { launcher.launch(run) } {
+            panic!("launch failed: {error}");
+        }
+        let mut run = completions
+            .recv_timeout(LONG)
+            .expect("the completion callback never ran");
+        run.guard.parts().request.wait().expect("inference");
+        assert_eq!(output(&mut run.guard), [2.0; 10]);
+        assert_eq!(
+            pool.stats(),
+            stats(1, 0, 0),
+            "the running request holds the slot"
+        );
+        drop(run);
+        assert_eq!(pool.stats(), stats(1, 1, 0));
+    }
+
+    /// Launches on a request whose own input tensor no longer has the model's static shape:
+    /// OpenVINO checks the tensors in `start_async` and fails there.
+    #[test]
+    fn a_failed_start_hands_the_state_back() {
+        let _serial = launch_lock();
+        let pool = pool(1, 1);
+        let mut guard = pool.acquire(|| ());
+        let input = guard.parts().request.input_tensor(0).unwrap();
+        input
+            .set_shape(&[1, 5])
+            .expect("reshaping the input tensor");
+        let launcher = guard.launcher();
+        let (done, completions) = mpsc::channel();
+        let run = Box::new(Run { guard, done });
+        // SAFETY: `run` owns the guard the launcher came from.
+        let Err((mut run, error)) = (unsafe { launcher.launch(run) }) else {
+            panic!("start_async accepted a wrongly shaped input");
+        };
+        assert!(error.to_string().contains("starting inference"), "{error}");
+        assert_eq!(
+            completions.recv_timeout(SHORT).err(),
+            Some(RecvTimeoutError::Timeout),
+            "the callback ran for a request that never started"
+        );
+        assert_eq!(
+            pool.stats(),
+            stats(1, 0, 0),
+            "the state still holds the slot"
+        );
+
+        // The cell is empty again: the slot runs the next request normally.
+        input.set_shape(&[1, 10]).unwrap();
+        drop(input);
+        fill_input(&mut run.guard, 3.0);
+        let launcher = run.guard.launcher();
+        // SAFETY: `run` owns the guard the launcher came from.
+        if let Err((_, error)) = unsafe { launcher.launch(run) } {
+            panic!("launch after a failed start: {error}");
+        }
+        let mut run = completions.recv_timeout(LONG).expect("no completion");
+        run.guard.parts().request.wait().expect("inference");
+        assert_eq!(output(&mut run.guard), [4.0; 10]);
+        drop(run);
+        assert_eq!(pool.stats(), stats(1, 1, 0));
+    }
+
+    #[cfg(feature = "fault-injection")]
+    #[test]
+    fn an_injected_start_failure_hands_the_state_back() {
+        let _serial = launch_lock();
+        let pool = pool(1, 1);
+        let mut guard = pool.acquire(|| ());
+        fill_input(&mut guard, 1.0);
+        let launcher = guard.launcher();
+        let (done, completions) = mpsc::channel();
+        let run = Box::new(Run { guard, done });
+        fault::set(Fault::StartAsync, 1);
+        // SAFETY: `run` owns the guard the launcher came from.
+        let result = unsafe { launcher.launch(run) };
+        fault::set(Fault::StartAsync, 0);
+        let Err((run, error)) = result else {
+            panic!("the injected start_async failure was not reported");
+        };
+        assert!(error.to_string().contains("start_async failed"), "{error}");
+        assert_eq!(
+            completions.recv_timeout(SHORT).err(),
+            Some(RecvTimeoutError::Timeout),
+            "the callback ran for a request that never started"
+        );
+        assert_eq!(pool.stats(), stats(1, 0, 0));
+        drop(run);
+        assert_eq!(
+            pool.stats(),
+            stats(1, 1, 0),
+            "dropping the state returns the slot"
+        );
+    }
+}
