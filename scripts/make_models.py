@@ -24,6 +24,10 @@ Models (name: inputs -> outputs):
                  (e.g. 4) succeed.
   versioned/1..3 b f32 [1,10]         -> a f32 [1,10]    a = b + version
   dummy_dyn/1    b f32 [?,10]         -> a f32 [?,10]    a = b + 1
+  passthrough_string/1
+                 my_name string [?]   -> my_name string [?]  identity (as
+                 OVMS's test model: a Parameter wired straight to a Result,
+                 so input and output are one tensor and share its name)
   broken/1       model.xml is invalid XML text, model.bin is empty, so reading
                  the model fails (for load-failure tests).
 """
@@ -162,6 +166,14 @@ def build_dummy_dyn():
                      "dummy_dyn")
 
 
+def build_passthrough_string():
+    # Parameter -> Result: the Result's tensor is the Parameter's, so the
+    # output keeps the name my_name (OVMS's passthrough_string has the same
+    # name on both sides).
+    p = param("my_name", [-1], ov.Type.string)
+    return ov.Model([result(p, "my_name")], [p], "passthrough_string")
+
+
 # ---------------------------------------------------------------- generate
 
 IR_MODELS = [
@@ -175,6 +187,7 @@ IR_MODELS = [
     ("versioned", 2, lambda: build_versioned(2)),
     ("versioned", 3, lambda: build_versioned(3)),
     ("dummy_dyn", 1, build_dummy_dyn),
+    ("passthrough_string", 1, build_passthrough_string),
 ]
 
 ALL_NAMES = sorted({n for n, _, _ in IR_MODELS} | {"dummy_onnx", "broken"})
@@ -270,6 +283,14 @@ def check(out):
     r = run(c, {"input": d})["copy:0"]
     assert r.dtype == np.uint8 and np.array_equal(r, d), r
     ok(rel, m, "u8 [2,3] copied")
+
+    rel = "passthrough_string/1/model.xml"
+    m, c = load(rel, [("my_name", ov.Type.string, "[?]")],
+                [("my_name", ov.Type.string, "[?]")])
+    words = ["Pan", "a string longer than fifteen bytes"]
+    r = run(c, {"my_name": ov.Tensor(np.array(words))})["my_name"]
+    assert list(r) == words, r
+    ok(rel, m, "strings [2] copied (short and long)")
 
     rel = "increment/1/model.xml"
     m, c = load(rel, [("input", f32, "[1,3,4,5]")],
