@@ -14,20 +14,20 @@ use crate::status::{Error, Result, StatusCode};
 use std::ffi::c_void;
 
 /// `sizeof(std::string)` in libstdc++'s C++11 ABI on 64-bit targets.
-pub const STD_STRING_SIZE: usize = 32;
+pub(crate) const STD_STRING_SIZE: usize = 32;
 
 /// The longest string libstdc++ keeps inside the object (small-string optimisation).
 const LOCAL_CAPACITY: usize = 15;
 
 /// The most string bytes one tensor may hold (as OVMS's 1 GiB bound on converted strings):
 /// larger lengths are far more likely a foreign or garbage object than a real string.
-pub const MAX_TOTAL_BYTES: usize = 1 << 30;
+pub(crate) const MAX_TOTAL_BYTES: usize = 1 << 30;
 
 /// One libstdc++ C++11 `std::string`, field for field. `local` doubles as the capacity (its
 /// first 8 bytes) of a heap string.
 #[repr(C)]
 #[derive(Clone, Copy)]
-pub struct RawStdString {
+struct RawStdString {
     ptr: *const u8,
     len: usize,
     local: [u8; 16],
