@@ -63,6 +63,33 @@ ovms_c_test(test_async)
 ovms_c_test(test_concurrency)
 ovms_c_test(test_runtime_loading TIMEOUT 60)
 
+# ovms_cxx_test(<name> [TIMEOUT <seconds>]): c_tests/<name>.cpp (C++17) as an executable and a
+# ctest, for tests that need C++ types in buffers (std::string for STRING tensors).
+function(ovms_cxx_test name)
+  cmake_parse_arguments(T "" "TIMEOUT" "" ${ARGN})
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 120)
+  endif()
+  add_executable(${name} "${OVMS_TESTS_DIR}/${name}.cpp")
+  target_link_libraries(${name} PRIVATE ovms_shared::ovms_shared Threads::Threads m)
+  target_compile_definitions(${name} PRIVATE
+    "OVMS_TEST_CONFIG_DIR=\"${OVMS_TESTS_CONFIG_DIR}\""
+    "OVMS_TEST_MODELS_DIR=\"${OVMS_TESTS_MODELS_DIR}\""
+    "OVMS_TEST_WORK_DIR=\"${OVMS_TESTS_WORK_DIR}\"")
+  target_compile_options(${name} PRIVATE ${OVMS_TESTS_WARNINGS})
+  set_target_properties(${name} PROPERTIES
+    CXX_STANDARD 17
+    CXX_STANDARD_REQUIRED ON
+    CXX_EXTENSIONS OFF
+    BUILD_RPATH "${OVMS_SHARED_LIB_DIR}"
+    RUNTIME_OUTPUT_DIRECTORY "${CMAKE_CURRENT_BINARY_DIR}/c_tests")
+  add_test(NAME ${name} COMMAND ${name} WORKING_DIRECTORY "${OVMS_TESTS_WORK_DIR}")
+  set_tests_properties(${name} PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "c_api")
+endfunction()
+
+# STRING tensors: arrays of libstdc++'s C++11 std::string in and out.
+ovms_cxx_test(test_strings)
+
 # ---- ABI: the 66 prototypes, enum values and version macros, as C and as C++ ------------------
 add_executable(abi_compat_c "${OVMS_TESTS_DIR}/abi_compat.c")
 add_executable(abi_compat_cxx "${OVMS_TESTS_DIR}/abi_compat.cpp")

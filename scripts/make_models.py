@@ -24,6 +24,10 @@ Models (name: inputs -> outputs):
                  (e.g. 4) succeed.
   versioned/1..3 b f32 [1,10]         -> a f32 [1,10]    a = b + version
   dummy_dyn/1    b f32 [?,10]         -> a f32 [?,10]    a = b + 1
+  passthrough_string/1
+                 my_name string [?]   -> my_name string [?]  identity (as
+                 OVMS's test model: a Parameter wired straight to a Result,
+                 so input and output are one tensor and share its name)
   broken/1       model.xml is invalid XML text, model.bin is empty, so reading
                  the model fails (for load-failure tests).
   packed_u4/1    x u4 [1,60000]       -> sum f32 [1,1]  (sum of the elements)
@@ -181,6 +185,14 @@ def build_no_inputs():
     return ov.Model([result(a, "a")], [], "no_inputs")
 
 
+def build_passthrough_string():
+    # Parameter -> Result: the Result's tensor is the Parameter's, so the
+    # output keeps the name my_name (OVMS's passthrough_string has the same
+    # name on both sides).
+    p = param("my_name", [-1], ov.Type.string)
+    return ov.Model([result(p, "my_name")], [p], "passthrough_string")
+
+
 # ---------------------------------------------------------------- generate
 
 IR_MODELS = [
@@ -197,6 +209,7 @@ IR_MODELS = [
     ("packed_u4", 1, lambda: build_packed(ov.Type.u4, "packed_u4")),
     ("packed_i4", 1, lambda: build_packed(ov.Type.i4, "packed_i4")),
     ("no_inputs", 1, build_no_inputs),
+    ("passthrough_string", 1, build_passthrough_string),
 ]
 
 ALL_NAMES = sorted({n for n, _, _ in IR_MODELS} | {"dummy_onnx", "broken"})
@@ -292,6 +305,14 @@ def check(out):
     r = run(c, {"input": d})["copy:0"]
     assert r.dtype == np.uint8 and np.array_equal(r, d), r
     ok(rel, m, "u8 [2,3] copied")
+
+    rel = "passthrough_string/1/model.xml"
+    m, c = load(rel, [("my_name", ov.Type.string, "[?]")],
+                [("my_name", ov.Type.string, "[?]")])
+    words = ["Pan", "a string longer than fifteen bytes"]
+    r = run(c, {"my_name": ov.Tensor(np.array(words))})["my_name"]
+    assert list(r) == words, r
+    ok(rel, m, "strings [2] copied (short and long)")
 
     rel = "increment/1/model.xml"
     m, c = load(rel, [("input", f32, "[1,3,4,5]")],

@@ -76,12 +76,13 @@ impl DataType {
         }
     }
 
-    /// Whether OVMS can copy an output of this type into a response.
+    /// Whether OVMS can copy an output of this type into a response (STRING as an array of
+    /// C++ std::string objects).
     pub fn serializable(self) -> bool {
         use DataType::*;
         matches!(
             self,
-            FP64 | FP32 | FP16 | I64 | I32 | I16 | I8 | U64 | U32 | U16 | U8
+            FP64 | FP32 | FP16 | I64 | I32 | I16 | I8 | U64 | U32 | U16 | U8 | STRING
         )
     }
 

@@ -2,7 +2,9 @@
 //! back. Nothing is ever written past a tensor's own byte size, whatever the caller claimed.
 
 use super::response::{OutputData, Response, ResponseOutput, aligned_copy};
+use super::strings::{STD_STRING_SIZE, StdStringArray, read_std_strings};
 use super::validate::Plan;
+use crate::datatype::DataType;
 use crate::fault::{self, Fault};
 use crate::model::Loaded;
 use crate::ov::{OvError, Tensor};
@@ -95,6 +97,20 @@ pub fn bind(occupied: &mut Occupied, plan: &Plan, loaded: &Loaded) -> Result<()>
         let served = &loaded.inputs[bound.served];
         let port = served.index;
         let buffer = bound.buffer;
+        if let Some(strings) = &bound.strings {
+            // STRING: a new string tensor with copies of the strings (OpenVINO's string tensors
+            // own std::string objects); a static port's own tensor is restored on drop.
+            let tensor =
+                Tensor::from_strings(strings, &bound.shape).map_err(deserialization_error)?;
+            parts
+                .request
+                .set_input_tensor(port, &tensor)
+                .map_err(deserialization_error)?;
+            if parts.inputs[port].is_some() {
+                wrapped_inputs.push(port);
+            }
+            continue;
+        }
         match &parts.inputs[port] {
             // Small static input: the slot's own tensor has the right shape, and a copy is
             // cheaper than wrapping. Exactly the tensor's bytes are copied: for packed types
@@ -224,6 +240,16 @@ fn collect_outputs(
                 (shape, &fetched)
             }
         };
+        if info.data_type == DataType::STRING {
+            // Never preallocated (OVMS refuses STRING outputs in AddOutput): always a copy.
+            outputs.push(ResponseOutput {
+                name,
+                datatype: info.data_type,
+                data: OutputData::Strings(copy_strings(result, &shape, &info.name)?),
+                shape,
+            });
+            continue;
+        }
         if let Some(bound) = bound_to_caller {
             // OpenVINO wrote straight into the caller's buffer.
             let byte_size = result.byte_size().map_err(serialization_error)?;
@@ -289,4 +315,43 @@ fn collect_outputs(
         outputs,
         parameters: Vec::new(),
     })
+}
+
+/// Copies a STRING result out of OpenVINO's tensor into the response's own std::string array.
+fn copy_strings(result: &Tensor, shape: &[i64], name: &str) -> Result<StdStringArray> {
+    let fail = |what: String| {
+        Error::with(
+            StatusCode::OV_INTERNAL_SERIALIZATION_ERROR,
+            format!("output {name}: {what}"),
+        )
+    };
+    let count = shape
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(usize::try_from(d).ok()?))
+        .ok_or_else(|| fail(format!("shape {shape:?} has no element count")))?;
+    let byte_size = result.byte_size().map_err(serialization_error)?;
+    if Some(byte_size) != count.checked_mul(STD_STRING_SIZE) {
+        return Err(fail(format!(
+            "{byte_size} bytes for {count} strings: OpenVINO's std::string is not the \
+             {STD_STRING_SIZE}-byte libstdc++ C++11 string this library reads"
+        )));
+    }
+    if count == 0 {
+        return Ok(StdStringArray::new::<&[u8]>(&[]));
+    }
+    let data = result.data().map_err(serialization_error)?;
+    if data.is_null() {
+        return Err(fail("OpenVINO gave no data for the strings".into()));
+    }
+    // SAFETY: `data` is the tensor's memory of `byte_size` = `count * STD_STRING_SIZE` bytes
+    // (checked above): OpenVINO's array of `count` std::string objects, which the slot keeps
+    // alive and nobody changes while this guard holds it; `read_std_strings` checks each object
+    // before following its pointer, and the bytes are copied before this returns.
+    let strings = unsafe { read_std_strings(data, count, "output", name) }.map_err(|e| {
+        Error::with(
+            StatusCode::OV_INTERNAL_SERIALIZATION_ERROR,
+            e.context.unwrap_or_default(),
+        )
+    })?;
+    Ok(StdStringArray::new(&strings))
 }

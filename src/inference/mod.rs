@@ -5,6 +5,7 @@ mod bind;
 mod dispatcher;
 mod request;
 mod response;
+mod strings;
 mod sync;
 mod validate;
 

@@ -1,6 +1,7 @@
 //! The inference response: outputs in name order, owned by the caller.
 
 use super::request::Buffer;
+use super::strings::StdStringArray;
 use crate::datatype::DataType;
 use std::ffi::{CStr, c_void};
 use std::sync::Arc;
@@ -11,6 +12,9 @@ pub enum OutputData {
     /// A caller's preallocated buffer that OpenVINO wrote `byte_size` bytes into (a dynamic
     /// output may fill less than the whole buffer).
     Caller { buffer: Buffer, byte_size: usize },
+    /// A STRING output: the response's own array of C++ std::string objects (libstdc++'s C++11
+    /// layout), which later inferences or changes to the request's inputs leave alone.
+    Strings(StdStringArray),
 }
 
 pub struct ResponseOutput {
@@ -31,6 +35,7 @@ impl ResponseOutput {
                 buffer.buffer_type,
                 buffer.device_id,
             ),
+            OutputData::Strings(strings) => (strings.as_ptr(), strings.byte_size(), 0, 0),
         }
     }
 }

@@ -4,9 +4,11 @@
 //! flight without tearing what runs).
 
 use super::request::{BUFFER_TYPE_CPU, Buffer, Request, RequestTensor};
+use super::strings::{STD_STRING_SIZE, read_std_strings};
 use crate::datatype::DataType;
 use crate::model::ServedTensor;
 use crate::status::{Error, Result, StatusCode};
+use std::ffi::CString;
 
 /// `OVMS_BUFFERTYPE_OPENCL`, `_VASURFACE_Y`, `_VASURFACE_UV`: valid in OVMS, C++-only here.
 const CPP_ONLY_BUFFER_TYPES: [u32; 3] = [3, 4, 5];
@@ -18,6 +20,9 @@ pub struct Bound {
     pub served: usize,
     pub shape: Vec<i64>,
     pub buffer: Buffer,
+    /// A STRING input's strings, copied out of the caller's `std::string` array at validation
+    /// (NUL-terminated, as OpenVINO's C API takes them).
+    pub strings: Option<Vec<CString>>,
 }
 
 /// A validated request: its inputs in the version's input order, and the preallocated outputs
@@ -108,14 +113,6 @@ fn check_tensor(
         );
     }
     let expected_type = served.info.data_type;
-    if expected_type == DataType::STRING {
-        return Err(Error::with(
-            StatusCode::NOT_IMPLEMENTED,
-            format!(
-                "{side} {name} is a STRING tensor; C++ std::string buffers are not supported by this library"
-            ),
-        ));
-    }
     if DataType::from_raw(tensor.datatype) != Some(expected_type) {
         let actual = DataType::from_raw(tensor.datatype)
             .map_or(format!("{}", tensor.datatype), |d| format!("{d:?}"));
@@ -156,8 +153,13 @@ fn check_tensor(
         return fail(StatusCode::NONEXISTENT_BUFFER, "no data was set".into());
     };
     // As OVMS: elements x the element's size in whole bytes, so one byte per element of the
-    // packed types (U4, I4, U1), of which OpenVINO reads only the packed prefix.
-    let element_size = expected_type.element_size().unwrap_or(1);
+    // packed types (U4, I4, U1), of which OpenVINO reads only the packed prefix; a STRING
+    // element is one C++ std::string object.
+    let element_size = if expected_type == DataType::STRING {
+        STD_STRING_SIZE
+    } else {
+        expected_type.element_size().unwrap_or(1)
+    };
     let expected_bytes = tensor.shape.iter().try_fold(element_size, |acc, &d| {
         acc.checked_mul(usize::try_from(d).ok()?)
     });
@@ -199,11 +201,49 @@ fn check_tensor(
             format!("data of {side} {name}"),
         ));
     }
+    let strings = if expected_type == DataType::STRING && side == "input" {
+        Some(copy_strings(
+            &buffer,
+            expected_bytes / STD_STRING_SIZE,
+            side,
+            name,
+        )?)
+    } else {
+        None
+    };
     Ok(Bound {
         served: index,
         shape: tensor.shape.clone(),
         buffer,
+        strings,
     })
+}
+
+/// Copies a STRING tensor's `count` strings out of the caller's `std::string` array.
+fn copy_strings(buffer: &Buffer, count: usize, side: &str, name: &str) -> Result<Vec<CString>> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    // SAFETY: the buffer is non-NULL and holds `count * STD_STRING_SIZE` bytes (both checked
+    // above); the C API's contract is that it is the caller's array of `count` std::string
+    // objects, alive and unchanged until the inference completes, and the strings are copied
+    // here, before this returns. `read_std_strings` checks each object before following it.
+    let strings = unsafe { read_std_strings(buffer.data, count, side, name) }?;
+    strings
+        .into_iter()
+        .enumerate()
+        .map(|(index, bytes)| {
+            CString::new(bytes).map_err(|_| {
+                Error::with(
+                    StatusCode::INVALID_STRING_INPUT,
+                    format!(
+                        "{side} {name}, element {index}: the string contains a NUL byte, which \
+                         OpenVINO's C API cannot pass into a string tensor"
+                    ),
+                )
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -583,6 +623,66 @@ mod tests {
             },
         );
         assert_eq!(code(&r, &model), StatusCode::OK);
+    }
+
+    #[test]
+    fn string_inputs_are_std_string_arrays() {
+        let model = (
+            vec![served(0, "my_name", DataType::STRING, vec![Dim::any()])],
+            vec![],
+        );
+        // Two libstdc++ C++11 std::string objects holding "Pan" and "" (short: the pointer is
+        // the object's own local buffer at offset 16).
+        let mut objects = [[0u64; 4]; 2];
+        for object in &mut objects {
+            object[0] = (object.as_ptr() as usize + 16) as u64;
+        }
+        objects[0][1] = 3;
+        objects[0][2] = u64::from_ne_bytes(*b"Pan\0\0\0\0\0");
+        let base = objects.as_ptr();
+        let strings = |byte_size: usize| Buffer {
+            data: base.cast(),
+            byte_size,
+            buffer_type: BUFFER_TYPE_CPU,
+            device_id: 0,
+        };
+        let request = request_with("my_name", DataType::STRING, &[2], Some(strings(64)));
+        let plan = validate(&request, &model.0, &model.1).unwrap();
+        let copied: Vec<&[u8]> = plan.inputs[0]
+            .strings
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_bytes())
+            .collect();
+        assert_eq!(copied, [&b"Pan"[..], b""]);
+        assert_eq!(
+            code(
+                &request_with("my_name", DataType::STRING, &[2], Some(strings(63))),
+                &model
+            ),
+            StatusCode::INVALID_CONTENT_SIZE
+        );
+        assert_eq!(
+            code(
+                &request_with("my_name", DataType::U8, &[2], Some(strings(2))),
+                &model
+            ),
+            StatusCode::INVALID_PRECISION
+        );
+        // An object with a NULL data pointer is not a std::string.
+        let garbage = [[0u64, 5, 0, 0]];
+        let buffer = Buffer {
+            data: garbage.as_ptr().cast(),
+            ..strings(32)
+        };
+        assert_eq!(
+            code(
+                &request_with("my_name", DataType::STRING, &[1], Some(buffer)),
+                &model
+            ),
+            StatusCode::INVALID_STRING_INPUT
+        );
     }
 
     #[test]

@@ -43,6 +43,7 @@ pub(crate) const REQUIRED_SYMBOLS: &[&str] = &[
     "ov_infer_request_set_output_tensor_by_index",
     "ov_tensor_create",
     "ov_tensor_create_from_host_ptr",
+    "ov_tensor_create_from_string_array",
     "ov_tensor_data",
     "ov_tensor_free",
     "ov_tensor_get_byte_size",

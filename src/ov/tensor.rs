@@ -3,7 +3,7 @@
 
 use super::{OvResult, check};
 use openvino_sys as sys;
-use std::ffi::c_void;
+use std::ffi::{CString, c_char, c_void};
 
 pub struct Tensor {
     ptr: *mut sys::ov_tensor_t,
@@ -78,6 +78,35 @@ impl Tensor {
                 sys::ov_tensor_create_from_host_ptr(element, shape_view(dims), data, &mut ptr)
             },
             "ov_tensor_create_from_host_ptr",
+        )?;
+        Ok(Tensor { ptr })
+    }
+
+    /// A STRING tensor of shape `dims` holding copies of `strings` (one per element, row-major).
+    /// OpenVINO's string tensors own `std::string` objects, so nothing here outlives the call.
+    pub fn from_strings(strings: &[CString], dims: &[i64]) -> OvResult<Tensor> {
+        if strings.is_empty() {
+            // OpenVINO refuses an empty array; an empty tensor needs no strings.
+            return Tensor::new(sys::ov_element_type_e::STRING, dims);
+        }
+        let mut pointers: Vec<*const c_char> = strings.iter().map(|s| s.as_ptr()).collect();
+        let mut ptr = std::ptr::null_mut();
+        check(
+            // SAFETY: `pointers` holds `pointers.len()` NUL-terminated strings (borrowed from
+            // `strings`, which outlives the call); ov_tensor.h takes them as `const char**`, and
+            // OpenVINO copies each into the new tensor's own std::string elements before
+            // returning, so no pointer is kept. The shape view points into `dims`, only read;
+            // a count that does not match the shape is an error status. `ptr` is a local the call
+            // writes the new tensor into, ours on OK.
+            unsafe {
+                sys::ov_tensor_create_from_string_array(
+                    pointers.as_mut_ptr(),
+                    pointers.len(),
+                    shape_view(dims),
+                    &mut ptr,
+                )
+            },
+            "ov_tensor_create_from_string_array",
         )?;
         Ok(Tensor { ptr })
     }
