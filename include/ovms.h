@@ -209,7 +209,9 @@ OVMS_Status *OVMS_InferenceRequestSetCompletionCallback(OVMS_InferenceRequest *r
 // Synchronous inference; writes a new response, which the caller owns, into `response`. With a
 // completion callback set, the callback also runs, on this thread before the return, as in
 // OVMS: `(response, 0, user)` with the same response (the callback then owns it, and the
-// caller must not free it too), or `(NULL, 1, user)` on a failure after the argument checks.
+// caller must not free it too), or `(NULL, 1, user)` on a failure after the argument checks,
+// except for a request whose async inference has not called back yet (refused, no callback:
+// that request's callback is still to come).
 OVMS_Status *OVMS_Inference(OVMS_Server *server, OVMS_InferenceRequest *request, OVMS_InferenceResponse **response);
 
 // Asynchronous inference. On NULL the request was accepted and its completion callback runs

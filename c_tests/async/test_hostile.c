@@ -117,11 +117,14 @@ typedef struct {
     atomic_int sync_ok;
     atomic_int flag;
     au_counter *done;
+    gate *submitted;
 } sync_in_cb_ctx;
 
 static void sync_in_cb(OVMS_InferenceResponse *response, uint32_t flag, void *user) {
     sync_in_cb_ctx *ctx = user;
     atomic_store(&ctx->flag, (int)flag);
+    /* Every callback blocks until all requests are queued, so they all block at once. */
+    gate_wait(ctx->submitted);
     OVMS_InferenceResponseDelete(response);
     float input[AU_DUMMY_N];
     fill_input(input, 7.0f);
@@ -139,11 +142,14 @@ static void run_sync_in_callbacks(const char **models, int nmodels, int per_mode
     REQUIRE(ctx != NULL && requests != NULL);
     au_counter done;
     au_counter_init(&done);
+    gate submitted;
+    gate_init(&submitted);
     int accepted = 0;
     for (int i = 0; i < total; i++) {
         ctx[i].model = models[i % nmodels];
         fill_input(ctx[i].input, (float)i);
         ctx[i].done = &done;
+        ctx[i].submitted = &submitted;
         atomic_init(&ctx[i].flag, -1);
         if (!au_expect_ok(au_dummy_request(server, ctx[i].model, ctx[i].input, &requests[i]), "request", __FILE__,
                           __LINE__))
@@ -154,6 +160,7 @@ static void run_sync_in_callbacks(const char **models, int nmodels, int per_mode
         accepted++;
     }
     CHECK_EQ(accepted, total);
+    gate_open(&submitted);
     CHECK(au_counter_wait_stall(&done, accepted, au_small() ? 240.0 : 20.0));
     int ok = 0;
     for (int i = 0; i < accepted; i++)
@@ -165,6 +172,7 @@ static void run_sync_in_callbacks(const char **models, int nmodels, int per_mode
     for (int i = 0; i < total; i++)
         OVMS_InferenceRequestDelete(requests[i]);
     au_counter_destroy(&done);
+    gate_destroy(&submitted);
     free(requests);
     free(ctx);
 }
