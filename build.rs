@@ -28,9 +28,11 @@ fn main() {
     }
     println!("cargo::rustc-check-cfg=cfg(ovms_rt_info)");
     match build() {
-        Ok(built) => {
+        Ok((built, soname)) => {
             println!("cargo::rustc-cfg=ovms_rt_info");
             println!("cargo::rustc-env=OVMS_RT_INFO_LIBRARY={}", built.display());
+            // The soname the part needs: the runtime must have it beside libopenvino_c.
+            println!("cargo::rustc-env=OVMS_RT_INFO_NEEDS={soname}");
         }
         Err(why) => {
             println!("cargo::warning=OVMS_ServableMetadataInfo will answer NOT_IMPLEMENTED: {why}");
@@ -39,8 +41,9 @@ fn main() {
     }
 }
 
-/// Compiles the part into `$OUT_DIR`; returns its path, or why it was not built.
-fn build() -> Result<PathBuf, String> {
+/// Compiles the part into `$OUT_DIR`; returns its path and the name of the libopenvino it
+/// links (its soname), or why it was not built.
+fn build() -> Result<(PathBuf, String), String> {
     let openvino = find_openvino()?;
     // A wheel upgrade (new headers or library) rebuilds the part.
     println!("cargo::rerun-if-changed={}", openvino.library.display());
@@ -84,7 +87,12 @@ fn build() -> Result<PathBuf, String> {
             first.join(" | ")
         ));
     }
-    Ok(output)
+    let soname = openvino
+        .library
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok((output, soname))
 }
 
 fn find_openvino() -> Result<OpenVino, String> {

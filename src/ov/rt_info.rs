@@ -146,6 +146,22 @@ mod imp {
         }
         let runtime = crate::ov::ensure_loaded()?;
         let done = PART.get_or_init(|| {
+            // Only beside the same OpenVINO: elsewhere the dynamic linker could load a second
+            // OpenVINO, whose ov::AnyMap a host built against the runtime's must not read.
+            let needed = env!("OVMS_RT_INFO_NEEDS");
+            let resolved = runtime.canonicalize().ok();
+            let beside = [Some(runtime.as_path()), resolved.as_deref()]
+                .into_iter()
+                .flatten()
+                .filter_map(Path::parent)
+                .any(|dir| dir.join(needed).exists());
+            if !beside {
+                return Err(format!(
+                    "the C++ part that makes the ov::AnyMap was built against {needed}, which the \
+                     OpenVINO runtime {} has not beside it",
+                    runtime.display()
+                ));
+            }
             load().map_err(|why| {
                 format!(
                     "the C++ part that makes the ov::AnyMap cannot be loaded beside the OpenVINO runtime {}: {why}",
