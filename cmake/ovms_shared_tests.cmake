@@ -90,6 +90,51 @@ endfunction()
 # STRING tensors: arrays of libstdc++'s C++11 std::string in and out.
 ovms_cxx_test(test_strings)
 
+# ---- OVMS_ServableMetadataInfo from C++: the wheel's OpenVINO C++ headers and libopenvino.so ----
+# test_metadata_info reads the returned ov::AnyMap as a C++ host does, so it needs the headers
+# (and libopenvino.so.<version> for ov::Any's out-of-line functions) of the same venv the library
+# is built against (build.rs builds the rt_info part from it). Not registered without them.
+file(GLOB _ovms_tests_ov_headers
+     "${_ovms_tests_venv}/lib/python3*/site-packages/openvino/include/openvino/core/any.hpp")
+file(GLOB _ovms_tests_ov_cxx_libs "${OVMS_TESTS_OPENVINO_LIBS_DIR}/libopenvino.so.[0-9]*")
+if(_ovms_tests_ov_headers AND _ovms_tests_ov_cxx_libs AND OVMS_TESTS_OPENVINO_LIBS_DIR)
+  list(GET _ovms_tests_ov_headers 0 _ovms_tests_ov_header)
+  get_filename_component(_ovms_tests_ov_include "${_ovms_tests_ov_header}" DIRECTORY)
+  get_filename_component(_ovms_tests_ov_include "${_ovms_tests_ov_include}/../.." ABSOLUTE)
+  list(GET _ovms_tests_ov_cxx_libs 0 _ovms_tests_ov_cxx_lib)
+  add_executable(test_metadata_info "${OVMS_TESTS_DIR}/test_metadata_info.cpp")
+  target_include_directories(test_metadata_info SYSTEM PRIVATE "${_ovms_tests_ov_include}")
+  target_link_libraries(test_metadata_info PRIVATE ovms_shared::ovms_shared "${_ovms_tests_ov_cxx_lib}"
+                        Threads::Threads m)
+  target_compile_definitions(test_metadata_info PRIVATE
+    "OVMS_TEST_CONFIG_DIR=\"${OVMS_TESTS_CONFIG_DIR}\""
+    "OVMS_TEST_MODELS_DIR=\"${OVMS_TESTS_MODELS_DIR}\"")
+  target_compile_options(test_metadata_info PRIVATE ${OVMS_TESTS_WARNINGS})
+  set_target_properties(test_metadata_info PROPERTIES
+    CXX_STANDARD 17
+    CXX_STANDARD_REQUIRED ON
+    CXX_EXTENSIONS OFF
+    BUILD_RPATH "${OVMS_SHARED_LIB_DIR};${OVMS_TESTS_OPENVINO_LIBS_DIR}"
+    RUNTIME_OUTPUT_DIRECTORY "${CMAKE_CURRENT_BINARY_DIR}/c_tests")
+  add_test(NAME test_metadata_info COMMAND test_metadata_info WORKING_DIRECTORY "${OVMS_TESTS_WORK_DIR}")
+  set_tests_properties(test_metadata_info PROPERTIES TIMEOUT 60 LABELS "c_api")
+  # Under valgrind a map the metadata's delete does not free is a definite leak.
+  find_program(VALGRIND_EXECUTABLE valgrind)
+  if(VALGRIND_EXECUTABLE)
+    add_test(NAME test_metadata_info_memcheck
+      COMMAND "${VALGRIND_EXECUTABLE}" --error-exitcode=99 --leak-check=full
+              --errors-for-leak-kinds=definite
+              "--suppressions=${OVMS_TESTS_DIR}/async/valgrind.supp" --num-callers=40
+              $<TARGET_FILE:test_metadata_info>
+      WORKING_DIRECTORY "${OVMS_TESTS_WORK_DIR}")
+    set_tests_properties(test_metadata_info_memcheck PROPERTIES TIMEOUT 600 LABELS "c_api;valgrind")
+  endif()
+  message(STATUS "ovms_shared tests: test_metadata_info against ${_ovms_tests_ov_include}")
+else()
+  message(STATUS "ovms_shared tests: test_metadata_info not registered: no OpenVINO C++ headers in "
+                 "${_ovms_tests_venv}/lib/python3*/site-packages/openvino/include")
+endif()
+
 # ---- ABI: the 66 prototypes, enum values and version macros, as C and as C++ ------------------
 add_executable(abi_compat_c "${OVMS_TESTS_DIR}/abi_compat.c")
 add_executable(abi_compat_cxx "${OVMS_TESTS_DIR}/abi_compat.cpp")

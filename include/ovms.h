@@ -150,8 +150,14 @@ OVMS_Status *OVMS_ServableMetadataInput(OVMS_ServableMetadata *metadata, uint32_
 // is deleted.
 OVMS_Status *OVMS_ServableMetadataOutput(OVMS_ServableMetadata *metadata, uint32_t id, const char **name, OVMS_DataType *datatype, size_t *dimCount, int64_t **shapeMinArray, int64_t **shapeMaxArray);
 
-// In OVMS this hands out a C++ `ov::AnyMap*`, which a C library cannot provide:
-// `NOT_IMPLEMENTED` after the usual argument checks.
+// Writes the model's runtime info (rt_info) into `info` as a C++ `const ov::AnyMap*`, as OVMS
+// does: nested sections (such as "model_info") are `ov::AnyMap`s, values are `std::string`s
+// (the IR version an `int64_t`). The map is borrowed from `metadata`: the same pointer on every
+// call, valid until `OVMS_ServableMetadataDelete(metadata)` frees it; never free it yourself.
+// It is read from the version's model file on the first call, by a small C++ part built
+// against OpenVINO's C++ headers (see README); a library built without them answers
+// `NOT_IMPLEMENTED` saying why, and a model file that can no longer be read `INTERNAL_ERROR`.
+// A host reading the map must use the same OpenVINO (`libopenvino.so.<version>`) as the server.
 OVMS_Status *OVMS_ServableMetadataInfo(OVMS_ServableMetadata *metadata, const void **info);
 
 // Frees metadata the caller owns; NULL is a no-op.

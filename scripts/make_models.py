@@ -11,6 +11,9 @@ generating, every model is read, compiled on CPU and run with sample data
 
 Models (name: inputs -> outputs):
   dummy/1        b  f32 [1,10]        -> a  f32 [1,10]   a = b + 1
+                 with rt_info as OVMS's dummy has (DUMMY_RT_INFO): MO_version,
+                 model_info/resolution/{height,width}, conversion_parameters/
+                 data_type, optimization (for OVMS_ServableMetadataInfo)
   dummy_onnx/1   same as dummy, as ONNX (opset 13, IR version 8)
   add/1          input1, input2 f32 [1,10] -> sum f32 [1,10]
   scalar/1       model_scalar_input f32 []  -> model_scalar_output f32 [] (+0)
@@ -103,8 +106,22 @@ def save_ir(model, path):
 # ---------------------------------------------------------------- builders
 
 
+# rt_info entries of the dummy model (path -> value), like those of OVMS's dummy:
+# the IR writes nested paths as nested sections (<model_info><resolution>...).
+DUMMY_RT_INFO = [
+    (["MO_version"], "2020.1.0-61-gd349c3ba4a"),
+    (["model_info", "resolution", "height"], "200"),
+    (["model_info", "resolution", "width"], "300"),
+    (["conversion_parameters", "data_type"], "float"),
+    (["optimization"], ""),
+]
+
+
 def build_dummy():
-    return add_const("b", [1, 10], ov.Type.f32, np.float32, 1.0, "a", "dummy")
+    m = add_const("b", [1, 10], ov.Type.f32, np.float32, 1.0, "a", "dummy")
+    for path, value in DUMMY_RT_INFO:
+        m.set_rt_info(value, path)
+    return m
 
 
 def build_dummy_onnx():
@@ -283,6 +300,13 @@ def check(out):
         r = run(c, {"b": data})["a"]
         assert r.dtype == np.float32 and np.array_equal(r, data + k), rel
         ok(rel, m, f"a == b + {k} for batch {data.shape[0]}")
+
+    m = core.read_model(str(out / "dummy/1/model.xml"))
+    for path, value in DUMMY_RT_INFO:
+        got = m.get_rt_info(path).astype(str)
+        assert got == value, f"dummy rt_info {path}: {got!r} != {value!r}"
+    print(f"OK  {'dummy/1/model.xml':28s} rt_info: "
+          + ", ".join("/".join(p) for p, _ in DUMMY_RT_INFO))
 
     rel = "add/1/model.xml"
     m, c = load(rel, [("input1", f32, "[1,10]"), ("input2", f32, "[1,10]")],

@@ -171,20 +171,27 @@ pub unsafe extern "C" fn OVMS_ServableMetadataOutput(
     }
 }
 
-/// In OVMS this hands out a C++ `ov::AnyMap*`, which a C library cannot provide:
-/// `NOT_IMPLEMENTED` after the usual argument checks.
+/// Writes the model's runtime info (rt_info) into `info` as a C++ `const ov::AnyMap*`, as OVMS
+/// does: nested sections (such as "model_info") are `ov::AnyMap`s, values are `std::string`s
+/// (the IR version an `int64_t`). The map is borrowed from `metadata`: the same pointer on every
+/// call, valid until `OVMS_ServableMetadataDelete(metadata)` frees it; never free it yourself.
+/// It is read from the version's model file on the first call, by a small C++ part built
+/// against OpenVINO's C++ headers (see README); a library built without them answers
+/// `NOT_IMPLEMENTED` saying why, and a model file that can no longer be read `INTERNAL_ERROR`.
+/// A host reading the map must use the same OpenVINO (`libopenvino.so.<version>`) as the server.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServableMetadataInfo(
     metadata: *mut OVMS_ServableMetadata,
     info: *mut *const c_void,
 ) -> *mut OVMS_Status {
     ffi(|| {
-        non_null(metadata, "servable metadata")?;
+        // SAFETY: the caller passes NULL or live metadata.
+        let metadata = unsafe { OVMS_ServableMetadata::borrow(metadata, "servable metadata") }?;
         non_null(info, "info")?;
-        Err(Error::with(
-            StatusCode::NOT_IMPLEMENTED,
-            "the model info is a C++ ov::AnyMap, not available through this C library",
-        ))
+        let map = metadata.info()?;
+        // SAFETY: checked non-NULL.
+        unsafe { put(info, map) };
+        Ok(())
     })
 }
 

@@ -279,6 +279,7 @@ fn load_version(
     Ok(Loaded {
         inputs: served(input_ports),
         outputs: served(output_ports),
+        model_file: file,
         pool: Pool::new(slots, max_queued),
         compiled,
     })

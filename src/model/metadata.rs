@@ -2,7 +2,11 @@
 
 use super::{Loaded, ServedTensor};
 use crate::datatype::DataType;
-use std::ffi::CString;
+use crate::ov::{RtInfo, RtInfoError};
+use crate::status::{Error, Result, StatusCode};
+use std::ffi::{CString, c_void};
+use std::path::PathBuf;
+use std::sync::Mutex;
 
 pub struct TensorMetadata {
     pub name: CString,
@@ -16,6 +20,10 @@ pub struct ServableMetadata {
     /// Name-sorted, as OVMS indexes them.
     pub inputs: Vec<TensorMetadata>,
     pub outputs: Vec<TensorMetadata>,
+    /// The version's model file, for its rt_info.
+    model_file: PathBuf,
+    /// The model's rt_info as an `ov::AnyMap`, made on the first ask and freed with the snapshot.
+    info: Mutex<Option<RtInfo>>,
 }
 
 fn describe(tensor: &ServedTensor) -> TensorMetadata {
@@ -44,6 +52,23 @@ impl ServableMetadata {
         ServableMetadata {
             inputs: loaded.inputs.iter().map(describe).collect(),
             outputs: loaded.outputs.iter().map(describe).collect(),
+            model_file: loaded.model_file.clone(),
+            info: Mutex::new(None),
         }
+    }
+
+    /// The model's rt_info as a C++ `const ov::AnyMap*`, the same pointer on every call, valid
+    /// until the snapshot is dropped. Read from the model file on the first call; a failed read
+    /// is tried again on the next.
+    pub fn info(&self) -> Result<*const c_void> {
+        let mut info = self.info.lock().unwrap_or_else(|e| e.into_inner());
+        if info.is_none() {
+            let read = RtInfo::read(&self.model_file).map_err(|e| match e {
+                RtInfoError::Unavailable(why) => Error::with(StatusCode::NOT_IMPLEMENTED, why),
+                RtInfoError::Failed(why) => Error::with(StatusCode::INTERNAL_ERROR, why),
+            })?;
+            *info = Some(read);
+        }
+        Ok(info.as_ref().map_or(std::ptr::null(), RtInfo::as_ptr))
     }
 }

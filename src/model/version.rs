@@ -3,6 +3,7 @@
 use crate::ov::{CompiledModel, PortInfo};
 use crate::pool::Pool;
 use std::ffi::{CStr, CString};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// `OVMS_ServableState`, with OVMS's numbering.
@@ -48,6 +49,8 @@ pub struct Loaded {
     /// Sorted by name, as OVMS lists tensors.
     pub inputs: Vec<ServedTensor>,
     pub outputs: Vec<ServedTensor>,
+    /// The model file the version was read from (its rt_info is read again from it on demand).
+    pub model_file: PathBuf,
     pub pool: Arc<Pool>,
     // Declared after the pool so the infer requests are freed before their compiled model.
     pub compiled: CompiledModel,

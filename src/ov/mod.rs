@@ -2,10 +2,12 @@
 //! Rust value whose `Drop` frees it.
 
 mod core;
+mod rt_info;
 mod runtime;
 mod tensor;
 
 pub use self::core::{AsyncStart, Callback, CompiledModel, Core, InferRequest, Model, PortInfo};
+pub use rt_info::{RtInfo, RtInfoError};
 pub use runtime::{ensure_loaded, openvino_version};
 pub use tensor::Tensor;
 
