@@ -293,53 +293,77 @@ OVMS_Status *OVMS_SerializeMetadataToString(OVMS_Metadata *metadata, const char 
 // `OVMS_SerializeMetadataToString`; NULL is a no-op.
 void OVMS_StringFree(const char *ptr);
 
+// Writes new server settings with OVMS's defaults into `settings`; the caller owns them and frees
+// them with `OVMS_ServerSettingsDelete`.
 OVMS_Status *OVMS_ServerSettingsNew(OVMS_ServerSettings **settings);
 
+// Frees settings the caller owns; NULL is a no-op.
 void OVMS_ServerSettingsDelete(OVMS_ServerSettings *settings);
 
+// Stores the gRPC port (0: none) in the caller's settings; a start validates it.
 OVMS_Status *OVMS_ServerSettingsSetGrpcPort(OVMS_ServerSettings *settings, uint32_t grpc_port);
 
+// Stores the REST port (0: none) in the caller's settings; a start validates it.
 OVMS_Status *OVMS_ServerSettingsSetRestPort(OVMS_ServerSettings *settings, uint32_t rest_port);
 
+// Stores the number of gRPC workers in the caller's settings; a start validates it.
 OVMS_Status *OVMS_ServerSettingsSetGrpcWorkers(OVMS_ServerSettings *settings, uint32_t grpc_workers);
 
+// Stores a copy of the gRPC bind address in the caller's settings; a start validates it.
 OVMS_Status *OVMS_ServerSettingsSetGrpcBindAddress(OVMS_ServerSettings *settings, const char *grpc_bind_address);
 
+// Stores the number of REST workers in the caller's settings; a start validates it.
 OVMS_Status *OVMS_ServerSettingsSetRestWorkers(OVMS_ServerSettings *settings, uint32_t rest_workers);
 
+// Stores a copy of the REST bind address in the caller's settings; a start validates it.
 OVMS_Status *OVMS_ServerSettingsSetRestBindAddress(OVMS_ServerSettings *settings, const char *rest_bind_address);
 
+// Stores a copy of the gRPC channel arguments in the caller's settings.
 OVMS_Status *OVMS_ServerSettingsSetGrpcChannelArguments(OVMS_ServerSettings *settings, const char *grpc_channel_arguments);
 
+// Stores the gRPC thread limit in the caller's settings.
 OVMS_Status *OVMS_ServerSettingsSetGrpcMaxThreads(OVMS_ServerSettings *settings, uint32_t grpc_max_threads);
 
+// Stores the gRPC memory quota in the caller's settings.
 OVMS_Status *OVMS_ServerSettingsSetGrpcMemoryQuota(OVMS_ServerSettings *settings, size_t grpc_memory_quota);
 
+// Stores the config and version-folder poll interval (0: no polling) in the caller's settings.
 OVMS_Status *OVMS_ServerSettingsSetFileSystemPollWaitSeconds(OVMS_ServerSettings *settings, uint32_t seconds);
 
-// Deprecated in OVMS (stateful models were removed): always `NOT_IMPLEMENTED`.
+// Deprecated in OVMS (stateful models were removed): always `NOT_IMPLEMENTED`; stores nothing.
 OVMS_Status *OVMS_ServerSettingsSetSequenceCleanerPollWaitMinutes(OVMS_ServerSettings *settings, uint32_t minutes);
 
+// Stores the custom-node resource cleaner interval in the caller's settings.
 OVMS_Status *OVMS_ServerSettingsSetCustomNodeResourcesCleanerIntervalSeconds(OVMS_ServerSettings *settings, uint32_t seconds);
 
+// Stores a copy of the CPU extension library path in the caller's settings; a start checks
+// that the file exists.
 OVMS_Status *OVMS_ServerSettingsSetCpuExtensionPath(OVMS_ServerSettings *settings, const char *cpu_extension_path);
 
+// Stores a copy of the OpenVINO model cache folder in the caller's settings.
 OVMS_Status *OVMS_ServerSettingsSetCacheDir(OVMS_ServerSettings *settings, const char *cache_dir);
 
-// Values outside `OVMS_LogLevel` give `NONEXISTENT_LOG_LEVEL`.
+// Stores the log level in the caller's settings; values outside `OVMS_LogLevel` give
+// `NONEXISTENT_LOG_LEVEL`.
 OVMS_Status *OVMS_ServerSettingsSetLogLevel(OVMS_ServerSettings *settings, OVMS_LogLevel log_level);
 
+// Stores a copy of the log file path (empty: stdout) in the caller's settings.
 OVMS_Status *OVMS_ServerSettingsSetLogPath(OVMS_ServerSettings *settings, const char *log_path);
 
+// Stores a normalized copy of the allowed local media path in the caller's settings.
 OVMS_Status *OVMS_ServerSettingsSetAllowedLocalMediaPath(OVMS_ServerSettings *settings, const char *allowed_local_media_path);
 
-// A comma-separated list of domains.
+// Stores the allowed media domains (a comma-separated list, split) in the caller's settings.
 OVMS_Status *OVMS_ServerSettingsSetAllowedMediaDomains(OVMS_ServerSettings *settings, const char *allowed_media_domains);
 
+// Writes new models settings into `settings`; the caller owns them and frees them with
+// `OVMS_ModelsSettingsDelete`.
 OVMS_Status *OVMS_ModelsSettingsNew(OVMS_ModelsSettings **settings);
 
+// Frees models settings the caller owns; NULL is a no-op.
 void OVMS_ModelsSettingsDelete(OVMS_ModelsSettings *settings);
 
+// Stores a copy of the config.json path in the caller's models settings.
 OVMS_Status *OVMS_ModelsSettingsSetConfigPath(OVMS_ModelsSettings *settings, const char *config_path);
 
 // Writes the API version (1.3) into `major` and `minor`, which the caller owns.

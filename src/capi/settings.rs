@@ -57,6 +57,8 @@ unsafe fn update_text(
     }
 }
 
+/// Writes new server settings with OVMS's defaults into `settings`; the caller owns them and frees
+/// them with `OVMS_ServerSettingsDelete`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerSettingsNew(
     settings: *mut *mut OVMS_ServerSettings,
@@ -74,12 +76,14 @@ pub unsafe extern "C" fn OVMS_ServerSettingsNew(
     })
 }
 
+/// Frees settings the caller owns; NULL is a no-op.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerSettingsDelete(settings: *mut OVMS_ServerSettings) {
     // SAFETY: the caller passes NULL or settings it owns and does not use again.
     ffi_void(|| unsafe { Handle::free(settings) })
 }
 
+/// Stores the gRPC port (0: none) in the caller's settings; a start validates it.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerSettingsSetGrpcPort(
     settings: *mut OVMS_ServerSettings,
@@ -89,6 +93,7 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetGrpcPort(
     unsafe { store(settings, |s| s.grpc_port = grpc_port) }
 }
 
+/// Stores the REST port (0: none) in the caller's settings; a start validates it.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerSettingsSetRestPort(
     settings: *mut OVMS_ServerSettings,
@@ -98,6 +103,7 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetRestPort(
     unsafe { store(settings, |s| s.rest_port = rest_port) }
 }
 
+/// Stores the number of gRPC workers in the caller's settings; a start validates it.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerSettingsSetGrpcWorkers(
     settings: *mut OVMS_ServerSettings,
@@ -107,6 +113,7 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetGrpcWorkers(
     unsafe { store(settings, |s| s.grpc_workers = grpc_workers) }
 }
 
+/// Stores a copy of the gRPC bind address in the caller's settings; a start validates it.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerSettingsSetGrpcBindAddress(
     settings: *mut OVMS_ServerSettings,
@@ -120,6 +127,7 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetGrpcBindAddress(
     }
 }
 
+/// Stores the number of REST workers in the caller's settings; a start validates it.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerSettingsSetRestWorkers(
     settings: *mut OVMS_ServerSettings,
@@ -129,6 +137,7 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetRestWorkers(
     unsafe { store(settings, |s| s.rest_workers = Some(rest_workers)) }
 }
 
+/// Stores a copy of the REST bind address in the caller's settings; a start validates it.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerSettingsSetRestBindAddress(
     settings: *mut OVMS_ServerSettings,
@@ -142,6 +151,7 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetRestBindAddress(
     }
 }
 
+/// Stores a copy of the gRPC channel arguments in the caller's settings.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerSettingsSetGrpcChannelArguments(
     settings: *mut OVMS_ServerSettings,
@@ -158,6 +168,7 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetGrpcChannelArguments(
     }
 }
 
+/// Stores the gRPC thread limit in the caller's settings.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerSettingsSetGrpcMaxThreads(
     settings: *mut OVMS_ServerSettings,
@@ -167,6 +178,7 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetGrpcMaxThreads(
     unsafe { store(settings, |s| s.grpc_max_threads = Some(grpc_max_threads)) }
 }
 
+/// Stores the gRPC memory quota in the caller's settings.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerSettingsSetGrpcMemoryQuota(
     settings: *mut OVMS_ServerSettings,
@@ -176,6 +188,7 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetGrpcMemoryQuota(
     unsafe { store(settings, |s| s.grpc_memory_quota = Some(grpc_memory_quota)) }
 }
 
+/// Stores the config and version-folder poll interval (0: no polling) in the caller's settings.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerSettingsSetFileSystemPollWaitSeconds(
     settings: *mut OVMS_ServerSettings,
@@ -189,7 +202,7 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetFileSystemPollWaitSeconds(
     }
 }
 
-/// Deprecated in OVMS (stateful models were removed): always `NOT_IMPLEMENTED`.
+/// Deprecated in OVMS (stateful models were removed): always `NOT_IMPLEMENTED`; stores nothing.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerSettingsSetSequenceCleanerPollWaitMinutes(
     settings: *mut OVMS_ServerSettings,
@@ -204,6 +217,7 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetSequenceCleanerPollWaitMinutes(
     })
 }
 
+/// Stores the custom-node resource cleaner interval in the caller's settings.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerSettingsSetCustomNodeResourcesCleanerIntervalSeconds(
     settings: *mut OVMS_ServerSettings,
@@ -217,6 +231,8 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetCustomNodeResourcesCleanerInterva
     }
 }
 
+/// Stores a copy of the CPU extension library path in the caller's settings; a start checks
+/// that the file exists.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerSettingsSetCpuExtensionPath(
     settings: *mut OVMS_ServerSettings,
@@ -233,6 +249,7 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetCpuExtensionPath(
     }
 }
 
+/// Stores a copy of the OpenVINO model cache folder in the caller's settings.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerSettingsSetCacheDir(
     settings: *mut OVMS_ServerSettings,
@@ -242,7 +259,8 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetCacheDir(
     unsafe { update_text(settings, cache_dir, "cache dir", |s, v| s.cache_dir = v) }
 }
 
-/// Values outside `OVMS_LogLevel` give `NONEXISTENT_LOG_LEVEL`.
+/// Stores the log level in the caller's settings; values outside `OVMS_LogLevel` give
+/// `NONEXISTENT_LOG_LEVEL`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerSettingsSetLogLevel(
     settings: *mut OVMS_ServerSettings,
@@ -262,6 +280,7 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetLogLevel(
     }
 }
 
+/// Stores a copy of the log file path (empty: stdout) in the caller's settings.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerSettingsSetLogPath(
     settings: *mut OVMS_ServerSettings,
@@ -271,6 +290,7 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetLogPath(
     unsafe { update_text(settings, log_path, "log path", |s, v| s.log_path = v) }
 }
 
+/// Stores a normalized copy of the allowed local media path in the caller's settings.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerSettingsSetAllowedLocalMediaPath(
     settings: *mut OVMS_ServerSettings,
@@ -287,7 +307,7 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetAllowedLocalMediaPath(
     }
 }
 
-/// A comma-separated list of domains.
+/// Stores the allowed media domains (a comma-separated list, split) in the caller's settings.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ServerSettingsSetAllowedMediaDomains(
     settings: *mut OVMS_ServerSettings,
@@ -311,6 +331,8 @@ pub unsafe extern "C" fn OVMS_ServerSettingsSetAllowedMediaDomains(
     }
 }
 
+/// Writes new models settings into `settings`; the caller owns them and frees them with
+/// `OVMS_ModelsSettingsDelete`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ModelsSettingsNew(
     settings: *mut *mut OVMS_ModelsSettings,
@@ -328,12 +350,14 @@ pub unsafe extern "C" fn OVMS_ModelsSettingsNew(
     })
 }
 
+/// Frees models settings the caller owns; NULL is a no-op.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ModelsSettingsDelete(settings: *mut OVMS_ModelsSettings) {
     // SAFETY: the caller passes NULL or settings it owns and does not use again.
     ffi_void(|| unsafe { Handle::free(settings) })
 }
 
+/// Stores a copy of the config.json path in the caller's models settings.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn OVMS_ModelsSettingsSetConfigPath(
     settings: *mut OVMS_ModelsSettings,
