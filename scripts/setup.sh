@@ -29,9 +29,11 @@ echo "setup: building libovms_shared.so"
 cargo build --release --quiet
 
 echo "setup: building the Python wheel, installing it into .venv-wheel"
-wheel=$(scripts/build_wheel.sh)
-[ -x .venv-wheel/bin/python ] || python3 -m venv .venv-wheel
+# python/README.md's install commands, as written (tests/test_wheel.py checks they are here).
 # The first install pulls numpy and openvino==$OPENVINO_VERSION from PyPI; the second replaces
 # the package with this build even when its version did not change.
-.venv-wheel/bin/pip install -q --disable-pip-version-check "$wheel"
-.venv-wheel/bin/pip install -q --disable-pip-version-check --force-reinstall --no-deps "$wheel"
+export PIP_QUIET=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+scripts/build_wheel.sh >/dev/null
+[ -x .venv-wheel/bin/python ] || python3 -m venv .venv-wheel
+.venv-wheel/bin/pip install target/wheels/ovms_shared-0.1.0-cp310-abi3-linux_x86_64.whl
+.venv-wheel/bin/pip install --force-reinstall --no-deps target/wheels/ovms_shared-0.1.0-cp310-abi3-linux_x86_64.whl
