@@ -125,6 +125,14 @@ extern "C" {
 // requests (sync or async) wait for one.
 OVMS_Status *OVMS_ExServableSlots(OVMS_Server *server, const char *servableName, int64_t servableVersion, uint32_t *slots, uint32_t *idle, uint32_t *queued);
 
+// Runs one reload cycle now and returns its outcome, as the watcher does every
+// `file_system_poll_wait_seconds` (hosts that set the interval to 0 call this instead): the
+// config file is read again if its content changed, every model's base path is rescanned, and
+// versions are loaded, reloaded (beside the serving one, then swapped in) or retired. A config
+// that cannot be read or parsed gives `CONFIG_FILE_INVALID` or `JSON_INVALID` and changes
+// nothing that serves. Returns when the cycle is done; nothing is handed to the caller.
+OVMS_Status *OVMS_ExServerReload(OVMS_Server *server);
+
 #if defined(OVMS_TEST_FAULT_INJECTION)
 // Test builds only (cargo feature `fault-injection`): makes every `every`-th pass through
 // `fault` fail; 0 turns it off. Faults: 0 `start_async`, 1 binding tensors, 2 inference at

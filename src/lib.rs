@@ -13,3 +13,4 @@ pub mod ov;
 pub mod pool;
 pub mod server;
 pub mod status;
+pub mod watcher;

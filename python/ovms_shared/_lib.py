@@ -154,6 +154,7 @@ SIGNATURES: dict[str, tuple[object, list[object]]] = {
 #: Library extensions (``OVMS_Ex*``): declared when the loaded library exports them.
 OPTIONAL_SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "OVMS_ExServableSlots": (Status, [P, cstr, i64, u32p, u32p, u32p]),
+    "OVMS_ExServerReload": (Status, [P]),
     "OVMS_ExTestInjectFault": (Status, [u32, u32]),
 }
 

@@ -6,6 +6,7 @@ mod settings;
 
 pub use model_config::{
     BatchSize, Config, ModelConfig, ShapeSpec, ShapeValue, VersionPolicy, parse_dims,
+    read_bounded as read_config_text,
 };
 pub use schema::{
     Connection, CustomLoaderConfig, CustomNodeLibraryConfig, DataSource, MediapipeConfig,

@@ -170,7 +170,7 @@ impl Config {
 }
 
 /// Reads `path` if it is a regular file within `MAX_CONFIG_BYTES`.
-fn read_bounded(path: &Path) -> Result<String> {
+pub fn read_bounded(path: &Path) -> Result<String> {
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer. The type is
     // checked on the opened file, so the path cannot be swapped between check and read.
     let file = std::fs::OpenOptions::new()

@@ -1,13 +1,12 @@
 //! Loading a model from its repository folder: versions, policy, reshape, compile, slots.
 
-use super::{Loaded, Model, ModelVersion, ServedTensor};
+use super::{Loaded, ServedTensor};
 use crate::config::{BatchSize, ModelConfig, ShapeSpec, ShapeValue, VersionPolicy};
 use crate::ov::{Core, Dim, PortInfo};
 use crate::pool::{OwnInput, Pool, Slot, SlotParts};
 use crate::status::StatusCode;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// Async jobs a version queues per infer request when `queue_size` is not configured.
 const DEFAULT_QUEUE_PER_SLOT: usize = 16;
@@ -15,51 +14,10 @@ const DEFAULT_QUEUE_PER_SLOT: usize = 16;
 /// File endings a model file can have, in the order OVMS prefers them.
 const MODEL_FILE_ENDINGS: &[&str] = &["xml", "onnx"];
 
-/// Loads every version `config` selects. Versions that fail are kept with their reason
-/// (state LOADING_FAILED); a model whose entry is invalid is not served at all, as in OVMS.
-pub fn load_model(core: &Core, config: &ModelConfig, cache_dir: &str) -> Option<Model> {
-    if let Some(error) = &config.invalid {
-        log::error!("model {:?} is not served: {error}", config.name);
-        return None;
-    }
-    let found = match discover_versions(&config.base_path) {
-        Ok(found) => found,
-        Err(reason) => {
-            log::error!("model {:?}: {reason}", config.name);
-            BTreeMap::new()
-        }
-    };
-    let selected = select_versions(found, &config.version_policy, &config.name);
-    let versions = selected
-        .into_iter()
-        .map(|(version, path)| {
-            let loaded = load_version(core, config, &path, cache_dir);
-            match &loaded {
-                Ok(l) => log::info!(
-                    "model {:?} version {version} AVAILABLE from {} with {} infer requests",
-                    config.name,
-                    path.display(),
-                    l.pool.stats().slots
-                ),
-                Err(reason) => log::error!(
-                    "model {:?} version {version} failed to load: {reason}",
-                    config.name
-                ),
-            }
-            (
-                version,
-                Arc::new(ModelVersion {
-                    model_name: config.name.clone(),
-                    version,
-                    loaded,
-                }),
-            )
-        })
-        .collect();
-    Some(Model {
-        name: config.name.clone(),
-        versions,
-    })
+/// The versions `config` selects from its base path: version number -> folder (or file).
+pub fn wanted_versions(config: &ModelConfig) -> Result<BTreeMap<i64, PathBuf>, String> {
+    let found = discover_versions(&config.base_path)?;
+    Ok(select_versions(found, &config.version_policy, &config.name))
 }
 
 fn is_model_file(path: &Path) -> bool {
@@ -198,7 +156,7 @@ fn served(ports: Vec<PortInfo>) -> Vec<ServedTensor> {
     tensors
 }
 
-fn load_version(
+pub fn load_version(
     core: &Core,
     config: &ModelConfig,
     path: &Path,

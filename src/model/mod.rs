@@ -1,103 +1,278 @@
 //! The model part: the served models, their versions and states, and loading them.
+//!
+//! The set of models and each model's versions change while serving (the watcher's reload
+//! cycle): a version is served through an `Arc<ModelVersion>`, which a request holds for as long
+//! as it runs, so replacing or retiring a version only drops the map's reference, and the old
+//! version's OpenVINO objects are freed when its last request ends (no waiting, no sleep loop).
 
 mod loader;
 mod metadata;
 mod version;
 
-pub use loader::load_model;
+pub use loader::{load_version, wanted_versions};
 pub use metadata::{ServableMetadata, TensorMetadata};
 pub use version::{Loaded, ModelVersion, ServedTensor, VersionState};
 
+use crate::config::ModelConfig;
 use crate::ov::Core;
 use crate::pool::QueuedJob;
 use crate::status::{Error, Result, StatusCode};
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-/// A model: its versions by number.
-pub struct Model {
-    pub name: String,
-    pub versions: BTreeMap<i64, Arc<ModelVersion>>,
+fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|e| e.into_inner())
 }
 
-impl Model {
-    /// The highest AVAILABLE version: what version 0 means.
-    pub fn default_version(&self) -> Option<&Arc<ModelVersion>> {
-        self.versions
-            .values()
-            .rev()
-            .find(|v| v.state() == VersionState::Available)
-    }
+fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(|e| e.into_inner())
+}
 
-    fn version(&self, version: i64) -> Option<&Arc<ModelVersion>> {
-        if version == 0 {
-            self.default_version()
-        } else {
-            self.versions.get(&version)
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// One version number of a model, in whatever state it is.
+#[derive(Clone)]
+pub struct VersionEntry {
+    pub state: VersionState,
+    /// The loaded version that serves, while `state` is AVAILABLE.
+    pub serving: Option<Arc<ModelVersion>>,
+    /// Why the last load failed.
+    pub failure: Option<String>,
+    /// The folder (or file) and config the serving version was loaded from: a reload cycle
+    /// reloads when either changed.
+    pub source: Option<(PathBuf, ModelConfig)>,
+}
+
+impl VersionEntry {
+    fn loading() -> VersionEntry {
+        VersionEntry {
+            state: VersionState::Loading,
+            serving: None,
+            failure: None,
+            source: None,
         }
     }
 }
 
+/// A model: its config entry and its versions by number.
+pub struct Model {
+    pub name: String,
+    /// The config entry it is served with (a reload replaces it); `None` once the model was
+    /// removed from the config.
+    config: Mutex<Option<ModelConfig>>,
+    versions: RwLock<BTreeMap<i64, VersionEntry>>,
+}
+
+impl Model {
+    pub fn new(config: ModelConfig) -> Model {
+        Model {
+            name: config.name.clone(),
+            config: Mutex::new(Some(config)),
+            versions: RwLock::new(BTreeMap::new()),
+        }
+    }
+
+    pub fn config(&self) -> Option<ModelConfig> {
+        lock(&self.config).clone()
+    }
+
+    pub fn set_config(&self, config: Option<ModelConfig>) {
+        *lock(&self.config) = config;
+    }
+
+    /// A copy of the versions, for a reload cycle to decide what to change.
+    pub fn versions(&self) -> BTreeMap<i64, VersionEntry> {
+        read(&self.versions).clone()
+    }
+
+    /// Marks a version that is not served yet as loading (a reload of a serving version keeps
+    /// serving the old one meanwhile).
+    pub fn begin_loading(&self, version: i64) {
+        let mut versions = write(&self.versions);
+        let entry = versions
+            .entry(version)
+            .or_insert_with(VersionEntry::loading);
+        if entry.serving.is_none() {
+            *entry = VersionEntry::loading();
+        }
+    }
+
+    /// Swaps a newly loaded version in, atomically: requests that hold the old one finish on it.
+    pub fn install(&self, loaded: Arc<ModelVersion>, source: (PathBuf, ModelConfig)) {
+        let version = loaded.version;
+        write(&self.versions).insert(
+            version,
+            VersionEntry {
+                state: VersionState::Available,
+                serving: Some(loaded),
+                failure: None,
+                source: Some(source),
+            },
+        );
+    }
+
+    /// Records a failed load. A version that was serving keeps serving its previous load.
+    pub fn load_failed(&self, version: i64, reason: String) {
+        let mut versions = write(&self.versions);
+        let entry = versions
+            .entry(version)
+            .or_insert_with(VersionEntry::loading);
+        if entry.serving.is_none() {
+            entry.state = VersionState::LoadingFailed;
+        }
+        entry.failure = Some(reason);
+    }
+
+    /// Retires a version: new requests are refused at once, requests in flight finish on it,
+    /// and it is freed when the last of them ends.
+    pub fn retire(&self, version: i64) {
+        if let Some(entry) = write(&self.versions).get_mut(&version) {
+            entry.state = VersionState::Retired;
+            entry.serving = None;
+            entry.source = None;
+        }
+    }
+
+    /// The highest AVAILABLE version: what version 0 means.
+    fn default_version(versions: &BTreeMap<i64, VersionEntry>) -> Option<&VersionEntry> {
+        versions
+            .values()
+            .rev()
+            .find(|v| v.state == VersionState::Available && v.serving.is_some())
+    }
+
+    /// The version to run a request or read metadata on, with OVMS's codes for each miss.
+    fn servable(&self, version: i64) -> Result<Servable> {
+        let versions = read(&self.versions);
+        let name = &self.name;
+        let entry = if version == 0 {
+            match Self::default_version(&versions) {
+                Some(entry) => entry,
+                // No version serves: say why, from the highest version there is.
+                None => versions.values().next_back().ok_or_else(|| {
+                    Error::with(
+                        StatusCode::MODEL_VERSION_MISSING,
+                        format!("model {name:?}: no version is available"),
+                    )
+                })?,
+            }
+        } else {
+            versions.get(&version).ok_or_else(|| {
+                Error::with(
+                    StatusCode::MODEL_VERSION_MISSING,
+                    format!("model {name:?}: version {version}"),
+                )
+            })?
+        };
+        match (&entry.serving, entry.state) {
+            (Some(serving), VersionState::Available) => Ok(Servable {
+                version: Arc::clone(serving),
+            }),
+            (_, VersionState::Retired | VersionState::Unloading) => Err(Error::with(
+                StatusCode::MODEL_VERSION_NOT_LOADED_ANYMORE,
+                format!("model {name:?}: the version is retired"),
+            )),
+            (_, VersionState::LoadingFailed) => Err(Error::with(
+                StatusCode::MODEL_VERSION_NOT_LOADED_YET,
+                format!(
+                    "model {name:?}: loading failed: {}",
+                    entry.failure.as_deref().unwrap_or("unknown reason")
+                ),
+            )),
+            _ => Err(Error::with(
+                StatusCode::MODEL_VERSION_NOT_LOADED_YET,
+                format!("model {name:?}: the version is loading"),
+            )),
+        }
+    }
+
+    fn state(&self, version: i64) -> Option<VersionState> {
+        let versions = read(&self.versions);
+        if version == 0 {
+            Self::default_version(&versions)
+                .or_else(|| versions.values().next_back())
+                .map(|v| v.state)
+        } else {
+            versions.get(&version).map(|v| v.state)
+        }
+    }
+
+    /// Closes the queues of the serving versions and hands back the async jobs waiting in them.
+    fn close_pools(&self) -> Vec<Box<dyn QueuedJob>> {
+        read(&self.versions)
+            .values()
+            .filter_map(|v| v.serving.as_ref())
+            .flat_map(|v| v.loaded.pool.close())
+            .collect()
+    }
+}
+
 /// The models a started server serves.
-#[derive(Default)]
 pub struct ServableManager {
-    pub models: BTreeMap<String, Model>,
+    models: RwLock<BTreeMap<String, Arc<Model>>>,
     /// Dropped after the models (field order), which were compiled by it.
-    pub core: Option<Core>,
+    pub core: Core,
+    pub cache_dir: String,
 }
 
 impl ServableManager {
+    pub fn new(core: Core, cache_dir: String) -> ServableManager {
+        ServableManager {
+            models: RwLock::new(BTreeMap::new()),
+            core,
+            cache_dir,
+        }
+    }
+
+    pub fn model(&self, name: &str) -> Option<Arc<Model>> {
+        read(&self.models).get(name).cloned()
+    }
+
+    /// Every model, including those whose versions are all retired.
+    pub fn models(&self) -> Vec<Arc<Model>> {
+        read(&self.models).values().cloned().collect()
+    }
+
+    /// Adds a model, or gives the one of that name this config.
+    pub fn add_model(&self, config: ModelConfig) -> Arc<Model> {
+        let mut models = write(&self.models);
+        match models.get(&config.name) {
+            Some(model) => {
+                model.set_config(Some(config));
+                Arc::clone(model)
+            }
+            None => {
+                let model = Arc::new(Model::new(config));
+                models.insert(model.name.clone(), Arc::clone(&model));
+                model
+            }
+        }
+    }
+
     /// The version to run a request or read metadata on, with OVMS's codes for each miss.
     pub fn servable(&self, name: &str, version: i64) -> Result<Servable> {
-        let model = self.models.get(name).ok_or_else(|| {
+        let model = self.model(name).ok_or_else(|| {
             Error::with(
                 StatusCode::PIPELINE_DEFINITION_NAME_MISSING,
                 format!("no model or pipeline named {name:?}"),
             )
         })?;
-        let found = model.version(version).ok_or_else(|| {
-            let which = if version == 0 {
-                "no version is available".to_string()
-            } else {
-                format!("version {version}")
-            };
-            Error::with(
-                StatusCode::MODEL_VERSION_MISSING,
-                format!("model {name:?}: {which}"),
-            )
-        })?;
-        match &found.loaded {
-            // Loading is synchronous at start, so a version that is not loaded now never will be.
-            Err(reason) => Err(Error::with(
-                StatusCode::MODEL_VERSION_NOT_LOADED_YET,
-                format!(
-                    "model {name:?} version {}: loading failed: {reason}",
-                    found.version
-                ),
-            )),
-            Ok(_) => Ok(Servable {
-                version: Arc::clone(found),
-            }),
-        }
+        model.servable(version)
     }
 
     /// Closes every version's queue and hands back the async jobs that were waiting in it.
     pub fn close_pools(&self) -> Vec<Box<dyn QueuedJob>> {
-        self.models
-            .values()
-            .flat_map(|m| m.versions.values())
-            .filter_map(|v| v.loaded.as_ref().ok())
-            .flat_map(|loaded| loaded.pool.close())
-            .collect()
+        self.models().iter().flat_map(|m| m.close_pools()).collect()
     }
 
     /// `OVMS_GetServableState`: unknown names and versions are `MODEL_NAME_MISSING`.
     pub fn state(&self, name: &[u8], version: i64) -> Result<VersionState> {
         let name = String::from_utf8_lossy(name);
-        self.models
-            .get(name.as_ref())
-            .and_then(|m| m.version(version))
-            .map(|v| v.state())
+        self.model(&name)
+            .and_then(|m| m.state(version))
             .ok_or_else(|| {
                 Error::with(
                     StatusCode::MODEL_NAME_MISSING,
@@ -110,16 +285,12 @@ impl ServableManager {
 /// A loaded version, held alive for as long as a request uses it.
 #[derive(Clone)]
 pub struct Servable {
-    /// Invariant: `version.loaded` is `Ok`.
     version: Arc<ModelVersion>,
 }
 
 impl Servable {
     pub fn loaded(&self) -> &Loaded {
-        self.version
-            .loaded
-            .as_ref()
-            .expect("a Servable is only made from a loaded version")
+        &self.version.loaded
     }
 
     pub fn version(&self) -> &ModelVersion {

@@ -56,17 +56,9 @@ pub struct Loaded {
     pub compiled: CompiledModel,
 }
 
+/// A loaded version of a model. Immutable: a reload makes a new one and swaps it in.
 pub struct ModelVersion {
     pub model_name: String,
     pub version: i64,
-    pub loaded: Result<Loaded, String>,
-}
-
-impl ModelVersion {
-    pub fn state(&self) -> VersionState {
-        match self.loaded {
-            Ok(_) => VersionState::Available,
-            Err(_) => VersionState::LoadingFailed,
-        }
-    }
+    pub loaded: Loaded,
 }

@@ -2,16 +2,17 @@
 
 mod logging;
 
-use crate::config::{Config, ModelsSettings, ServerSettings};
+use crate::config::{ModelsSettings, ServerSettings};
 use crate::inference;
-use crate::model::{ServableManager, load_model};
+use crate::model::ServableManager;
 use crate::ov;
 use crate::status::{Error, Result, StatusCode};
+use crate::watcher::{Reloader, Watcher};
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock, TryLockError};
+use std::time::Duration;
 
 /// The one server of the process, as in OVMS.
 pub struct Server {
@@ -22,6 +23,13 @@ pub struct Server {
     manager: RwLock<Option<Arc<ServableManager>>>,
     /// Stops under way (see `stop`).
     stops: AtomicUsize,
+    /// The reload cycle and its watcher thread, while started.
+    reloading: Mutex<Option<Reloading>>,
+}
+
+struct Reloading {
+    reloader: Arc<Reloader>,
+    watcher: Option<Watcher>,
 }
 
 pub static SERVER: Server = Server {
@@ -29,6 +37,7 @@ pub static SERVER: Server = Server {
     live: AtomicBool::new(false),
     manager: RwLock::new(None),
     stops: AtomicUsize::new(0),
+    reloading: Mutex::new(None),
 };
 
 /// The name `OVMS_ServerMetadata` reports.
@@ -101,34 +110,51 @@ impl Server {
                 settings.rest_port
             );
         }
-        let config = Config::load(Path::new(&models.config_path))?;
         let core =
             ov::Core::new().map_err(|e| Error::with(StatusCode::INTERNAL_ERROR, e.to_string()))?;
-        let mut manager = ServableManager {
-            models: BTreeMap::new(),
-            core: Some(core),
+        let manager = Arc::new(ServableManager::new(core, settings.cache_dir.clone()));
+        let reloader = Arc::new(Reloader::new(Path::new(&models.config_path)));
+        // The first cycle is the initial load: a config that cannot be read or parsed fails the
+        // start (the server stays live but not ready, as in OVMS).
+        reloader.cycle(&manager)?;
+        let watcher = match settings.filesystem_poll_wait_ms {
+            0 => None,
+            ms => Some(
+                Watcher::start(
+                    Duration::from_millis(ms),
+                    Arc::clone(&reloader),
+                    Arc::clone(&manager),
+                )
+                .map_err(|e| {
+                    Error::with(
+                        StatusCode::INTERNAL_ERROR,
+                        format!("cannot start the config watcher: {e}"),
+                    )
+                })?,
+            ),
         };
-        let core = manager.core.as_ref().expect("just set");
-        for model_config in &config.models {
-            if manager.models.contains_key(&model_config.name) {
-                log::error!(
-                    "{}: {:?}; the first entry is served",
-                    StatusCode::MODEL_NAME_OCCUPIED.message(),
-                    model_config.name
-                );
-                continue;
-            }
-            if let Some(model) = load_model(core, model_config, &settings.cache_dir) {
-                manager.models.insert(model.name.clone(), model);
-            }
-        }
-        *self.manager.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(manager));
+        let served = manager.models().len();
+        *self.manager.write().unwrap_or_else(|e| e.into_inner()) = Some(manager);
+        *self.reloading.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(Reloading { reloader, watcher });
         log::info!(
-            "server started from {} with {} models",
-            models.config_path,
-            config.models.len()
+            "server started from {} with {served} models",
+            models.config_path
         );
         Ok(())
+    }
+
+    /// Runs one reload cycle now (`OVMS_ExServerReload`) and returns its outcome.
+    pub fn reload(&self) -> Result<()> {
+        let manager = self.manager()?;
+        let reloader = self
+            .reloading
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map(|r| Arc::clone(&r.reloader))
+            .ok_or_else(|| Error::with(StatusCode::SERVER_NOT_READY, "not ready"))?;
+        reloader.cycle(&manager)
     }
 
     /// Stops serving. Queued async requests get their failure callback, running ones finish;
@@ -153,6 +179,19 @@ impl Server {
         }
         let _ends = StopEnds(&self.stops);
         let _starting = self.starting.lock().unwrap_or_else(|e| e.into_inner());
+        // The watcher first: no cycle runs once serving stops.
+        let reloading = self
+            .reloading
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(Reloading {
+            watcher: Some(watcher),
+            ..
+        }) = reloading
+        {
+            watcher.stop();
+        }
         let manager = self
             .manager
             .write()
