@@ -935,7 +935,7 @@ static void test_zero_downtime(void) {
     REQUIRE(scen_config(&s, extras));
     REQUIRE_OK(start_scen(&s, 0));
 
-    double duration = (double)au_scaled(10, 2);
+    double duration = (double)au_scaled(20, 2); /* the bar: 8 threads x 20 s */
     double phase_a = duration * 0.7;
     load l;
     REQUIRE(load_start(&l, "dummy", 0, 8, 4, 0));
