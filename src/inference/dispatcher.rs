@@ -40,9 +40,6 @@ const MAX_IN_USER_CODE: usize = 256;
 /// The longest a stall waits for its next extra thread.
 const MAX_PATIENCE: Duration = Duration::from_millis(500);
 
-/// How long an idle thread beyond the first stays before it exits.
-const IDLE_EXIT: Duration = Duration::from_secs(2);
-
 /// How long queued work may wait on threads that are all in user code before another thread
 /// starts: long enough for an ordinary callback to return, short next to a blocked one.
 const STALL: Duration = Duration::from_millis(2);
@@ -407,22 +404,14 @@ fn work(marker: Marker) {
             } else if !state.deliveries.is_empty() {
                 IN_USER_CODE.fetch_sub(1, SeqCst);
             }
+            // Threads never exit: OpenVINO's CPU executor keeps per-thread state on every thread
+            // that ran inference on it (a callback's sync inference does), and that state's
+            // thread-exit destructor reads the executor, which a reload or a stop may have freed
+            // by then (valgrind: invalid reads in __call_tls_dtors after ov_compiled_model_free).
+            // Idle threads cost a parked stack each; the watchdog's back-off keeps them few.
             state.idle += 1;
-            let (woken, wait) = WORK
-                .wait_timeout(state, IDLE_EXIT)
-                .unwrap_or_else(|e| e.into_inner());
-            state = woken;
+            state = WORK.wait(state).unwrap_or_else(|e| e.into_inner());
             state.idle -= 1;
-            // Threads added for a stall go away once they are not needed; one always stays.
-            if wait.timed_out()
-                && state.finishes.is_empty()
-                && state.deliveries.is_empty()
-                && state.threads > 1
-            {
-                state.threads -= 1;
-                state.markers.retain(|m| !Arc::ptr_eq(m, &marker));
-                return;
-            }
         };
         QUEUED.fetch_sub(1, SeqCst);
         state.taken += 1;
