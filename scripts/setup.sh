@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything the project needs on a fresh Debian machine with Rust: cmake and a C
 # compiler (apt), a Python venv with the OpenVINO runtime from PyPI (.venv, which the library
-# finds by itself), and a release build of libovms_shared.so. Safe to run again.
+# finds by itself), a release build of libovms_shared.so, and the Python wheel installed into a
+# venv of its own (.venv-wheel, for python/tests/test_wheel.py). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,3 +27,13 @@ fi
 
 echo "setup: building libovms_shared.so"
 cargo build --release --quiet
+
+echo "setup: building the Python wheel, installing it into .venv-wheel"
+# python/README.md's install commands, as written (tests/test_wheel.py checks they are here).
+# The first install pulls numpy and openvino==$OPENVINO_VERSION from PyPI; the second replaces
+# the package with this build even when its version did not change.
+export PIP_QUIET=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+scripts/build_wheel.sh >/dev/null
+[ -x .venv-wheel/bin/python ] || python3 -m venv .venv-wheel
+.venv-wheel/bin/pip install target/wheels/ovms_shared-0.1.0-cp310-abi3-linux_x86_64.whl
+.venv-wheel/bin/pip install --force-reinstall --no-deps target/wheels/ovms_shared-0.1.0-cp310-abi3-linux_x86_64.whl

@@ -8,7 +8,7 @@ C API of OpenVINO Model Server.
 """
 
 from ._errors import InferenceFailed, OvmsError, StatusCode
-from ._lib import ENV_VAR, LibraryNotFoundError, find_library, load_library
+from ._lib import ENV_VAR, LibraryNotFoundError, find_library, find_openvino_runtime, load_library
 from ._server import Server, api_version
 from ._types import DataType, LogLevel, ServableMetadata, ServableState, TensorInfo, datatype_of, dtype_of
 
@@ -28,6 +28,7 @@ __all__ = [
     "datatype_of",
     "dtype_of",
     "find_library",
+    "find_openvino_runtime",
     "load_library",
     "LibraryNotFoundError",
     "ENV_VAR",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import Enum, IntEnum
 
 __all__ = ["StatusCode", "OvmsError", "InferenceFailed"]
 
@@ -11,6 +11,11 @@ class StatusCode(IntEnum):
     """The common OVMS status codes, numbered as in OVMS v2026.3 (``ovms::StatusCode``).
 
     The library may return other codes; :attr:`OvmsError.code` always carries the raw int."""
+
+    # Printed as names (``StatusCode.INVALID_SHAPE``), not the bare numbers Python 3.11's
+    # IntEnum prints.
+    __str__ = Enum.__str__
+    __format__ = Enum.__format__
 
     OK = 0
     PATH_INVALID = 1

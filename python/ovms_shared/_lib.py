@@ -7,20 +7,38 @@ rest of the package only calls the bound function objects of :data:`lib`.
 from __future__ import annotations
 
 import ctypes
+import importlib.util
 import os
 import threading
 from ctypes import POINTER, c_bool, c_char_p, c_int64, c_size_t, c_uint32, c_void_p
 from pathlib import Path
 
-__all__ = ["ENV_VAR", "LIBRARY_NAME", "LibraryNotFoundError", "candidates", "find_library", "load_library"]
+__all__ = [
+    "ENV_VAR",
+    "LIBRARY_NAME",
+    "OPENVINO_ENV_VAR",
+    "LibraryNotFoundError",
+    "candidates",
+    "find_library",
+    "find_openvino_runtime",
+    "load_library",
+]
 
 #: Environment variable naming the library file; searched first.
 ENV_VAR = "OVMS_SHARED_LIB"
 LIBRARY_NAME = "libovms_shared.so"
+#: The names the library may have in the package's own folder: the wheel's (setuptools-rust
+#: names it as a stable-ABI module, see pyproject.toml), then a plain copy.
+PACKAGED_NAMES = ("libovms_shared.abi3.so", LIBRARY_NAME)
+#: Environment variable the library reads for the OpenVINO C runtime (src/ov/runtime.rs).
+OPENVINO_ENV_VAR = "OVMS_OPENVINO_LIB"
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
-#: ``<repo>/python/ovms_shared`` -> ``<repo>``.
-_REPO_ROOT = _PACKAGE_DIR.parent.parent
+#: ``<repo>/python/ovms_shared`` -> ``<repo>``; None when the package does not sit in the
+#: repository (an installed wheel: ``site-packages/..`` is no build tree).
+_REPO_ROOT: Path | None = _PACKAGE_DIR.parent.parent
+if not (_REPO_ROOT / "Cargo.toml").is_file():
+    _REPO_ROOT = None
 
 
 class LibraryNotFoundError(OSError):
@@ -29,13 +47,15 @@ class LibraryNotFoundError(OSError):
 
 def candidates() -> list[Path]:
     """The places searched for the library, in order: ``$OVMS_SHARED_LIB``, the package's own
-    folder, then the Cargo build tree of the repository this package sits in."""
+    folder (where the wheel puts it), then the Cargo build tree of the repository this package
+    sits in (only when it sits in one)."""
     found = []
     env = os.environ.get(ENV_VAR)
     if env:
         found.append(Path(env))
-    found.append(_PACKAGE_DIR / LIBRARY_NAME)
-    found.append(_REPO_ROOT / "target" / "release" / LIBRARY_NAME)
+    found.extend(_PACKAGE_DIR / name for name in PACKAGED_NAMES)
+    if _REPO_ROOT is not None:
+        found.append(_REPO_ROOT / "target" / "release" / LIBRARY_NAME)
     return found
 
 
@@ -53,8 +73,37 @@ def find_library() -> Path:
     searched = "\n  ".join(str(p) for p in candidates())
     raise LibraryNotFoundError(
         f"{LIBRARY_NAME} not found; searched:\n  {searched}\n"
-        f"Build it with `cargo build --release` or set ${ENV_VAR} to its path."
+        f"Install the wheel (python/README.md), build it with `cargo build --release`, "
+        f"or set ${ENV_VAR} to its path."
     )
+
+
+def find_openvino_runtime() -> Path | None:
+    """``libopenvino_c.so.*`` of the installed ``openvino`` package (its ``openvino/libs``
+    folder; the newest name if there are several), or None without one. The package is located,
+    not imported."""
+    try:
+        spec = importlib.util.find_spec("openvino")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        names = sorted((Path(folder) / "libs").glob("libopenvino_c.so*"))
+        if names:
+            return names[-1]
+    return None
+
+
+def _point_at_openvino() -> None:
+    """Before the library loads: unless ``$OVMS_OPENVINO_LIB`` is set (non-empty, the library's
+    own rule), set it for this process to the installed ``openvino`` package's C runtime, so an
+    installed wheel needs no variable. A value the user set always wins."""
+    if os.environ.get(OPENVINO_ENV_VAR):
+        return
+    runtime = find_openvino_runtime()
+    if runtime is not None:
+        os.environ[OPENVINO_ENV_VAR] = str(runtime)
 
 
 # The C types, named as in ovms.h. Handles are plain c_void_p: ctypes returns them as int/None.
@@ -176,6 +225,7 @@ def load_library(path: str | os.PathLike | None = None) -> ctypes.CDLL:
                 )
             return _loaded
         target = Path(path) if path is not None else find_library()
+        _point_at_openvino()
         try:
             # CDLL (not PyDLL): ctypes releases the GIL for the duration of every call, so a
             # blocking call (OVMS_ServerDelete, OVMS_Inference) lets completion callbacks run.

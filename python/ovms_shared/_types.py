@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import IntEnum
+from enum import Enum, IntEnum
 
 import numpy as np
 
@@ -18,7 +18,15 @@ __all__ = [
 ]
 
 
-class DataType(IntEnum):
+class _Named(IntEnum):
+    """An IntEnum that prints as its name (``ServableState.AVAILABLE``, not ``2``), which
+    Python 3.11 changed IntEnum's str() to."""
+
+    __str__ = Enum.__str__
+    __format__ = Enum.__format__
+
+
+class DataType(_Named):
     """``OVMS_DataType``."""
 
     BF16 = 0
@@ -46,7 +54,7 @@ class DataType(IntEnum):
     STRING = 22
 
 
-class ServableState(IntEnum):
+class ServableState(_Named):
     """``OVMS_ServableState``."""
 
     BEGIN = 0
@@ -57,7 +65,7 @@ class ServableState(IntEnum):
     LOADING_FAILED = 5
 
 
-class LogLevel(IntEnum):
+class LogLevel(_Named):
     """``OVMS_LogLevel``."""
 
     TRACE = 0

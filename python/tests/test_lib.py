@@ -48,8 +48,9 @@ def test_api_version():
 def test_search_order(monkeypatch, tmp_path):
     monkeypatch.delenv(_lib.ENV_VAR, raising=False)
     candidates = _lib.candidates()
-    assert candidates[0] == PYTHON_DIR / "ovms_shared" / "libovms_shared.so"
-    assert candidates[1] == REPO / "target" / "release" / "libovms_shared.so"
+    assert candidates[0] == PYTHON_DIR / "ovms_shared" / "libovms_shared.abi3.so"  # a wheel's copy
+    assert candidates[1] == PYTHON_DIR / "ovms_shared" / "libovms_shared.so"
+    assert candidates[2] == REPO / "target" / "release" / "libovms_shared.so"
     fake = tmp_path / "libovms_shared.so"
     fake.write_bytes(b"")
     monkeypatch.setenv(_lib.ENV_VAR, str(fake))

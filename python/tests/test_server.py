@@ -68,3 +68,14 @@ def test_log_path_and_poll_settings(no_server, shared_config, tmp_path):
                 cache_dir=tmp_path / "cache") as server:
         assert server.ready
     assert log.exists() and log.stat().st_size > 0
+
+
+def test_enums_print_as_their_names(server):
+    from ovms_shared import DataType, LogLevel, ServableState, StatusCode
+
+    state = server.servable_state("dummy")
+    assert str(state) == "ServableState.AVAILABLE" and f"{state}" == "ServableState.AVAILABLE"
+    assert state == 2  # still an int
+    assert str(DataType.FP32) == "DataType.FP32"
+    assert str(LogLevel.ERROR) == "LogLevel.ERROR"
+    assert str(StatusCode.NONEXISTENT_PTR) == "StatusCode.NONEXISTENT_PTR"

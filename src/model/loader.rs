@@ -14,12 +14,6 @@ const DEFAULT_QUEUE_PER_SLOT: usize = 16;
 /// File endings a model file can have, in the order OVMS prefers them.
 const MODEL_FILE_ENDINGS: &[&str] = &["xml", "onnx"];
 
-/// The versions `config` selects from its base path: version number -> folder (or file).
-pub fn wanted_versions(config: &ModelConfig) -> Result<BTreeMap<i64, PathBuf>, String> {
-    let found = discover_versions(&config.base_path)?;
-    Ok(select_versions(found, &config.version_policy, &config.name))
-}
-
 fn is_model_file(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
@@ -27,7 +21,7 @@ fn is_model_file(path: &Path) -> bool {
 }
 
 /// Version number -> folder (or file). A base path that is itself a model file is version 1.
-fn discover_versions(base_path: &Path) -> Result<BTreeMap<i64, PathBuf>, String> {
+pub fn discover_versions(base_path: &Path) -> Result<BTreeMap<i64, PathBuf>, String> {
     if base_path.is_file() {
         return if is_model_file(base_path) {
             Ok(BTreeMap::from([(1, base_path.to_path_buf())]))
@@ -56,7 +50,7 @@ fn discover_versions(base_path: &Path) -> Result<BTreeMap<i64, PathBuf>, String>
     Ok(versions)
 }
 
-fn select_versions(
+pub fn select_versions(
     found: BTreeMap<i64, PathBuf>,
     policy: &VersionPolicy,
     name: &str,

@@ -9,7 +9,7 @@ mod loader;
 mod metadata;
 mod version;
 
-pub use loader::{load_version, wanted_versions};
+pub use loader::{discover_versions, load_version, select_versions};
 pub use metadata::{ServableMetadata, TensorMetadata};
 pub use version::{Loaded, ModelVersion, ServedTensor, VersionState};
 

@@ -9,9 +9,10 @@
 //! are refused, requests in flight and queued finish on them), and versions that failed to load
 //! are tried again.
 
-use crate::config::{Config, ModelConfig, read_config_text};
+use crate::config::{Config, ModelConfig, VersionPolicy, read_config_text};
 use crate::model::{
-    Model, ModelVersion, ServableManager, VersionState, load_version, wanted_versions,
+    Model, ModelVersion, ServableManager, VersionState, discover_versions, load_version,
+    select_versions,
 };
 use crate::status::{Result, StatusCode};
 use std::collections::BTreeSet;
@@ -107,46 +108,60 @@ fn apply_config(manager: &ServableManager, config: &Config) {
     }
 }
 
-/// Loads, reloads and retires a model's versions to match its config and base path.
+/// Loads, reloads and retires a model's versions to match its config and base path. With the
+/// `latest` policy, a version that fails to load does not count, as in OVMS: the policy is
+/// applied again without it, so the versions that served before keep serving.
 fn sync_versions(manager: &ServableManager, model: &Model) {
     let Some(config) = model.config() else {
         return;
     };
-    let wanted = match wanted_versions(&config) {
-        Ok(wanted) => wanted,
+    let found = match discover_versions(&config.base_path) {
+        Ok(found) => found,
         Err(reason) => {
             // A base path that is gone or unreadable: what was loaded keeps serving.
             log::error!("model {:?}: {reason}", model.name);
             return;
         }
     };
-    let current = model.versions();
-    for (&version, path) in &wanted {
-        let entry = current.get(&version);
-        let up_to_date = entry.is_some_and(|e| {
-            e.state == VersionState::Available
-                && e.source.as_ref() == Some(&(path.clone(), config.clone()))
-        });
-        if up_to_date {
-            continue;
+    let mut failed = BTreeSet::new();
+    let wanted = loop {
+        let candidates = found
+            .iter()
+            .filter(|(v, _)| !failed.contains(*v))
+            .map(|(v, p)| (*v, p.clone()))
+            .collect();
+        let wanted = select_versions(candidates, &config.version_policy, &config.name);
+        let current = model.versions();
+        let mut failed_now = false;
+        for (&version, path) in &wanted {
+            let entry = current.get(&version);
+            let up_to_date = entry.is_some_and(|e| {
+                e.state == VersionState::Available
+                    && e.source.as_ref() == Some(&(path.clone(), config.clone()))
+            });
+            if up_to_date {
+                continue;
+            }
+            let failed_before = entry.and_then(|e| e.failure.clone());
+            if !load(manager, model, &config, version, path, failed_before) {
+                failed.insert(version);
+                failed_now = true;
+            }
         }
-        load(
-            manager,
-            model,
-            &config,
-            version,
-            path,
-            entry.and_then(|e| e.failure.clone()),
-        );
-    }
-    for (version, entry) in &current {
-        if !wanted.contains_key(version) && entry.state != VersionState::Retired {
+        if !failed_now || !matches!(config.version_policy, VersionPolicy::Latest(_)) {
+            break wanted;
+        }
+    };
+    for (version, entry) in &model.versions() {
+        let keep = wanted.contains_key(version) || failed.contains(version);
+        if !keep && entry.state != VersionState::Retired {
             log::info!("model {:?} version {version} retired", model.name);
             model.retire(*version);
         }
     }
 }
 
+/// Loads (or reloads) one version; false if it failed.
 fn load(
     manager: &ServableManager,
     model: &Model,
@@ -154,7 +169,7 @@ fn load(
     version: i64,
     path: &Path,
     failed_before: Option<String>,
-) {
+) -> bool {
     model.begin_loading(version);
     let loaded = catch_unwind(AssertUnwindSafe(|| {
         load_version(&manager.core, config, path, &manager.cache_dir)
@@ -174,6 +189,7 @@ fn load(
                 loaded,
             });
             model.install(serving, (path.to_path_buf(), config.clone()));
+            true
         }
         Err(reason) => {
             // Tried again every cycle; said again only when the reason changes.
@@ -184,6 +200,7 @@ fn load(
                 );
             }
             model.load_failed(version, reason);
+            false
         }
     }
 }
