@@ -1,8 +1,8 @@
 /*
  * abi_compat.c (also compiled as C++ through abi_compat.cpp): compile-time proof that ovms.h
- * matches the ovms.h 1.3 contract (spec sections 1.1-1.5).
+ * matches the ovms.h 1.3 contract (docs/c-api.md).
  *
- * - Redeclares all 66 functions exactly as spec section 1.5 writes them. A redeclaration with a
+ * - Redeclares all 66 functions exactly as OVMS's ovms.h 1.3 declares them. A redeclaration with a
  *   different type is a compile error in C ("conflicting types") and in C++ ("conflicting
  *   declaration of C function"), so the build fails if any signature drifts.
  * - Static-asserts every enumerator value, the enum sizes, the version macros and the

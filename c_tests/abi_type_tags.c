@@ -1,6 +1,6 @@
 /*
  * abi_type_tags.c: compile-only (ctest abi_type_tags). OVMS's ovms.h names its types with tags
- * (spec 1.2 and 1.3): `typedef struct OVMS_Server_ OVMS_Server;`, `typedef enum
+ * (docs/c-api.md): `typedef struct OVMS_Server_ OVMS_Server;`, `typedef enum
  * OVMS_DataType_enum {...} OVMS_DataType;` and so on. Host code written against OVMS may use
  * those tags (forward declarations in its own headers, `enum OVMS_DataType_enum` variables); this
  * file does, and must compile against our header with no warning.

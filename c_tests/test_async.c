@@ -1,4 +1,4 @@
-/* Asynchronous inference (spec 2.7, 4.5; tests CAPIInference.AsyncWithCallbackDummy,
+/* Asynchronous inference (docs/c-api.md, async; tests CAPIInference.AsyncWithCallbackDummy,
  * AsyncDummyCheckResetOutputCPU, AsyncErrorHandling): early failures are returned and never call
  * back; accepted requests call back exactly once; ServerDelete waits for accepted requests. */
 #include "test_util.h"
@@ -387,7 +387,7 @@ static void test_async_callback_runs_inference(void) {
     completion_destroy(&n.base);
 }
 
-/* ServerDelete returns only after every accepted request has had its callback (spec 4.5). */
+/* ServerDelete returns only after every accepted request has had its callback (invariant 6). */
 static void test_server_delete_waits_for_callbacks(void) {
     enum { N = 48 };
     static float inputs[N][10];

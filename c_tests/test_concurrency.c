@@ -1,4 +1,4 @@
-/* Thread safety (spec 2.11, 4.1): concurrent starts (CAPI.MultipleThreadsStarting), many sync
+/* Thread safety: concurrent starts (CAPI.MultipleThreadsStarting), many sync
  * inferences from several threads on nireq 1 and 2 (callers queue for slots), failures mixed in,
  * concurrent metadata/state queries. Worker threads record results; the main thread checks. */
 #include "test_util.h"

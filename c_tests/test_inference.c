@@ -1,4 +1,4 @@
-/* Synchronous inference (spec 2.4-2.6, 2.8, 3.5; tests CAPIInference.Basic, ReuseInputRemoveAndAddData,
+/* Synchronous inference (tests CAPIInference.Basic, ReuseInputRemoveAndAddData,
  * ReuseRequestRemoveAndAddInput, Scalar, NegativeInference (servable lookup), the response
  * accessors, preallocated outputs and output restore (SyncWithoutCallbackDummyCheckResetOutputCPU),
  * the sync-with-callback behaviour (SyncWithCallbackDummy), version policies, several models. */
@@ -191,7 +191,7 @@ static void test_reuse_request_remove_and_add_input(void) {
 }
 
 /* The same on `dummy` reshaped to (1,1:10), as OVMS's test does: needs a dummy whose constant
- * broadcasts (OVMS's dummy adds a [1,1] constant, spec 8). */
+ * broadcasts (OVMS's dummy adds a [1,1] constant). */
 static void test_reuse_request_remove_and_add_input_on_dummy(void) {
     reuse_remove_and_add_input("dummy_range");
 }
@@ -499,7 +499,7 @@ static void test_dynamic_width(void) {
 }
 
 /* The same on `dummy` reshaped to (-1,-1) / auto (needs a dummy whose constant broadcasts, as
- * OVMS's [1,1] one does, spec 8). */
+ * OVMS's [1,1] one does). */
 static void test_dynamic_width_on_dummy(void) {
     float input[60];
     for (int i = 0; i < 60; i++)
@@ -578,7 +578,7 @@ static void test_unknown_output_is_ignored(void) {
     OVMS_InferenceRequestDelete(request);
 }
 
-/* ---- synchronous inference with a completion callback (spec 2.6) ---- */
+/* ---- synchronous inference with a completion callback ---- */
 typedef struct {
     int calls;
     uint32_t flag;

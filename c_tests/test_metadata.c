@@ -1,4 +1,4 @@
-/* Server metadata and servable metadata (spec 2.9; tests CAPIServerMetadata.Basic,
+/* Server metadata and servable metadata (tests CAPIServerMetadata.Basic,
  * CAPIMetadata.Negative / BasicDummy / BasicScalar / DummyDynamicShapes / TwoInputsAddModel). */
 #include "test_util.h"
 

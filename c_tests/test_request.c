@@ -1,4 +1,4 @@
-/* The inference request object (spec 2.4, 2.13; tests CAPIInferenceRequest.Basic and the
+/* The inference request object (tests CAPIInferenceRequest.Basic and the
  * request parts of CAPIInference.NegativeInference / Basic): NULL matrices and the error codes of
  * building and editing a request. Only OVMS_ServerNew is needed, no start. */
 #include "test_util.h"

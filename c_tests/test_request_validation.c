@@ -1,4 +1,4 @@
-/* Request validation at inference time (spec 2.5, 2.6 validation order; the C-API equivalents of
+/* Request validation at inference time (OVMS's validation order; the C-API equivalents of
  * capi_predict_validation_test.cpp and CAPIInference.Validation / ValidationMalicious*), through
  * OVMS_Inference on real models. */
 #include "test_util.h"
@@ -269,7 +269,7 @@ static void test_validation_order(void) {
     OVMS_InferenceRequestDelete(request);
 }
 
-/* ---- preallocated outputs (spec 2.5) ---- */
+/* ---- preallocated outputs ---- */
 static uint32_t infer_with_output(OVMS_DataType datatype, const int64_t *shape, size_t dims, void *data, size_t bytes,
                                   OVMS_BufferType buffer_type, uint32_t device, bool set_data) {
     float input[10] = {0};

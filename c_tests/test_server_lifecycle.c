@@ -1,4 +1,4 @@
-/* Server lifecycle (spec 2.2 start-time validation, 2.3, 2.10, 3): singleton, start flow,
+/* Server lifecycle (start-time validation, start, delete, config.json; docs/architecture.md invariant 10): singleton, start flow,
  * failed starts, live/ready, restart, config errors, failed model loads, servable state.
  * Tests CAPIStartTest.*, CAPIStateIntegration.*, CAPIState.ServerNull,
  * CAPIInference.CallInferenceServerNotStarted. The first test must run before any start. */
@@ -117,7 +117,7 @@ static void test_start_flow(void) {
     free_settings(ss, ms);
 }
 
-/* Start-time validation of the settings (spec 2.2): OPTIONS_USAGE_ERROR, nothing started. */
+/* Start-time validation of the settings: OPTIONS_USAGE_ERROR, nothing started. */
 static void test_options_validation(void) {
     OVMS_Server *server = get_server();
     const char *config = config_path("config_dummy.json");
@@ -298,7 +298,7 @@ static void test_failed_model_load(void) {
 }
 
 /* Bad model entries never fail the start or crash: each such model is missing or LOADING_FAILED
- * and refuses inference; a duplicate name serves the first entry (spec 2.3, 3.2). */
+ * and refuses inference; a duplicate name serves the first entry, as in OVMS. */
 static void test_bad_model_entries(void) {
     OVMS_Server *server = start_server("config_bad_models.json");
     REQUIRE(server != NULL);

@@ -1,4 +1,4 @@
-/* API version, status objects, server settings and models settings (spec 2.1, 2.2; tests
+/* API version, status objects, server settings and models settings (tests
  * CAPI.ApiVersion, CAPIStatusTest.GetCodeAndDetails, CAPIConfigTest.MultiModelConfiguration).
  * No server start is needed here. */
 #include "test_util.h"

@@ -1,7 +1,7 @@
 /*
  * test_util.h: the tiny test harness of the C suite (plain C11, no framework).
  *
- * - Status codes are OVMS v2026.3 numbers (spec section 2.12); ovms.h has no status enum.
+ * - Status codes are OVMS v2026.3 numbers (docs/c-api.md); ovms.h names them in OVMS_ExStatusCode.
  * - CHECK* macros record a failure (file:line, and for statuses the code and details) and go on;
  *   REQUIRE* macros do the same and then `return` from the current test function.
  * - RUN_TEST(fn) runs one test function; test_summary() prints "N passed, N failed" (tests) and
@@ -76,7 +76,7 @@ enum {
     SC_SERVER_ALREADY_STARTING = 261
 };
 
-/* Canonical detail text of a code (spec 2.12); NULL when the suite does not know it. */
+/* Canonical detail text of a code (docs/c-api.md); NULL when the suite does not know it. */
 static TU_UNUSED const char *tu_canonical_message(uint32_t code) {
     switch (code) {
     case 4: return "Configuration file not found or cannot open";

@@ -11,14 +11,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define OVMS_API_VERSION_MAJOR 1
+
+#define OVMS_API_VERSION_MINOR 3
+
+// Defined when the header has `OVMS_ExStatusCode` (OVMS's own `ovms.h` does not).
+#define OVMS_EX_STATUS_CODES 1
+
 // Ranks above this are refused before the shape is read: no OpenVINO device plugin handles more
 // than 12 dimensions (oneDNN's limit), so this only keeps a lying `dimCount` from making the
 // library read or allocate without bound.
 #define MAX_RANK 64
-
-#define OVMS_API_VERSION_MAJOR 1
-
-#define OVMS_API_VERSION_MINOR 3
 
 // Tensor element types.
 typedef enum OVMS_DataType_enum {
@@ -79,6 +82,375 @@ typedef enum OVMS_LogLevel_enum {
   OVMS_LOG_ERROR = 4,
 } OVMS_LogLevel;
 
+// OVMS's status codes as this library numbers them (OVMS v2026.3): the number
+// `OVMS_StatusCode` writes is one of these, so a host can compare it by name,
+// `if (code == OVMS_EX_NONEXISTENT_PTR)`. An extension (OVMS's header has no status enum and
+// OVMS renumbers between releases): a host that must also build against OVMS's own `ovms.h`
+// can test `#ifdef OVMS_EX_STATUS_CODES`. Each comment is the code's
+// canonical message, which `OVMS_StatusDetails` starts with; `OVMS_EX_PARTIAL_END` and
+// `OVMS_EX_STATUS_CODE_END` are OVMS's range markers, never reported.
+typedef enum OVMS_ExStatusCode_enum {
+  // OK
+  OVMS_EX_OK = 0,
+  // The provided base path is invalid or doesn't exists
+  OVMS_EX_PATH_INVALID = 1,
+  // Directory could not be created
+  OVMS_EX_DIRECTORY_NOT_CREATED = 2,
+  // File not found or cannot open
+  OVMS_EX_FILE_INVALID = 3,
+  // Configuration file not found or cannot open
+  OVMS_EX_CONFIG_FILE_INVALID = 4,
+  // Error during filesystem operation
+  OVMS_EX_FILESYSTEM_ERROR = 5,
+  // Error while loading a model
+  OVMS_EX_MODEL_NOT_LOADED = 6,
+  // The file is not valid json
+  OVMS_EX_JSON_INVALID = 7,
+  // JSON nesting depth exceeds the allowed limit
+  OVMS_EX_JSON_NESTING_DEPTH_EXCEEDED = 8,
+  // Data serialization to json format failed
+  OVMS_EX_JSON_SERIALIZATION_ERROR = 9,
+  // ModelInstance not found
+  OVMS_EX_MODELINSTANCE_NOT_FOUND = 10,
+  OVMS_EX_SHAPE_WRONG_FORMAT = 11,
+  OVMS_EX_LAYOUT_WRONG_FORMAT = 12,
+  OVMS_EX_FLOAT_WRONG_FORMAT = 13,
+  OVMS_EX_COLOR_FORMAT_WRONG_FORMAT = 14,
+  OVMS_EX_PRECISION_WRONG_FORMAT = 15,
+  OVMS_EX_DIM_WRONG_FORMAT = 16,
+  OVMS_EX_PLUGIN_CONFIG_WRONG_FORMAT = 17,
+  OVMS_EX_PLUGIN_CONFIG_CONFLICTING_PARAMETERS = 18,
+  OVMS_EX_MODEL_VERSION_POLICY_WRONG_FORMAT = 19,
+  OVMS_EX_MODEL_VERSION_POLICY_UNSUPPORTED_KEY = 20,
+  OVMS_EX_GRPC_CHANNEL_ARG_WRONG_FORMAT = 21,
+  OVMS_EX_CONFIG_FILE_TIMESTAMP_READING_FAILED = 22,
+  OVMS_EX_NO_MODEL_VERSION_AVAILABLE = 23,
+  OVMS_EX_RESHAPE_ERROR = 24,
+  OVMS_EX_RESHAPE_REQUIRED = 25,
+  OVMS_EX_BATCHSIZE_CHANGE_REQUIRED = 26,
+  OVMS_EX_FORBIDDEN_MODEL_DYNAMIC_PARAMETER = 27,
+  OVMS_EX_ANONYMOUS_FIXED_SHAPE_NOT_ALLOWED = 28,
+  OVMS_EX_ANONYMOUS_FIXED_LAYOUT_NOT_ALLOWED = 29,
+  OVMS_EX_CONFIG_SHAPE_IS_NOT_IN_MODEL = 30,
+  OVMS_EX_CONFIG_LAYOUT_IS_NOT_IN_MODEL = 31,
+  OVMS_EX_CONFIG_SHAPE_MAPPED_BUT_USED_REAL_NAME = 32,
+  OVMS_EX_CONFIG_LAYOUT_MAPPED_BUT_USED_REAL_NAME = 33,
+  OVMS_EX_CANNOT_COMPILE_MODEL_INTO_TARGET_DEVICE = 34,
+  OVMS_EX_REQUESTED_DYNAMIC_PARAMETERS_ON_SUBSCRIBED_MODEL = 35,
+  OVMS_EX_CANNOT_CONVERT_FLAT_SHAPE = 36,
+  OVMS_EX_INVALID_BATCH_DIMENSION = 37,
+  OVMS_EX_ALLOW_CACHE_WITH_CUSTOM_LOADER = 38,
+  OVMS_EX_LAYOUT_INCOMPATIBLE_WITH_SHAPE = 39,
+  OVMS_EX_MODEL_WITH_SCALAR_AUTO_UNSUPPORTED = 40,
+  // Cannot load model with no inputs
+  OVMS_EX_OV_NO_INPUTS = 41,
+  OVMS_EX_OV_NO_OUTPUTS = 42,
+  // Model with requested name and/or version is not found
+  OVMS_EX_MODEL_MISSING = 43,
+  // Model config is invalid
+  OVMS_EX_MODEL_CONFIG_INVALID = 44,
+  // Model with requested name is not found
+  OVMS_EX_MODEL_NAME_MISSING = 45,
+  // Given model name is already occupied
+  OVMS_EX_MODEL_NAME_OCCUPIED = 46,
+  // Model with requested version is not found
+  OVMS_EX_MODEL_VERSION_MISSING = 47,
+  // Model with requested version is retired
+  OVMS_EX_MODEL_VERSION_NOT_LOADED_ANYMORE = 48,
+  // Model with requested version is not loaded yet
+  OVMS_EX_MODEL_VERSION_NOT_LOADED_YET = 49,
+  // Nireq parameter too high
+  OVMS_EX_INVALID_NIREQ = 50,
+  // Invalid number of inputs
+  OVMS_EX_INVALID_NO_OF_INPUTS = 51,
+  // Missing input with specific name
+  OVMS_EX_INVALID_MISSING_INPUT = 52,
+  // Unexpected input
+  OVMS_EX_INVALID_UNEXPECTED_INPUT = 53,
+  // Missing output with specific name
+  OVMS_EX_INVALID_MISSING_OUTPUT = 54,
+  // Invalid number of shape dimensions
+  OVMS_EX_INVALID_NO_OF_SHAPE_DIMENSIONS = 55,
+  // Invalid input batch size
+  OVMS_EX_INVALID_BATCH_SIZE = 56,
+  // Invalid input shape
+  OVMS_EX_INVALID_SHAPE = 57,
+  // Invalid input precision
+  OVMS_EX_INVALID_PRECISION = 58,
+  // Invalid number of values in tensor proto container
+  OVMS_EX_INVALID_VALUE_COUNT = 59,
+  // Invalid content size of tensor proto
+  OVMS_EX_INVALID_CONTENT_SIZE = 60,
+  // Passing buffers both in ModelInferRequest::InferInputTensor::contents and in ModelInferRequest::raw_input_contents is not allowed
+  OVMS_EX_INVALID_MESSAGE_STRUCTURE = 61,
+  // Invalid input buffer type
+  OVMS_EX_INVALID_BUFFER_TYPE = 62,
+  // Invalid input buffer device id
+  OVMS_EX_INVALID_DEVICE_ID = 63,
+  // Invalid string input
+  OVMS_EX_INVALID_STRING_INPUT = 64,
+  // Inputs inside buffer does not match expected format.
+  OVMS_EX_INVALID_INPUT_FORMAT = 65,
+  // Maximum 2D array after string conversion exceeded 1GB
+  OVMS_EX_INVALID_STRING_MAX_SIZE_EXCEEDED = 66,
+  // Unsupported deserialization precision
+  OVMS_EX_OV_UNSUPPORTED_DESERIALIZATION_PRECISION = 67,
+  // Internal deserialization error
+  OVMS_EX_OV_INTERNAL_DESERIALIZATION_ERROR = 68,
+  // Internal inference error
+  OVMS_EX_OV_INTERNAL_INFERENCE_ERROR = 69,
+  // Unsupported serialization precision
+  OVMS_EX_OV_UNSUPPORTED_SERIALIZATION_PRECISION = 70,
+  // Internal serialization error
+  OVMS_EX_OV_INTERNAL_SERIALIZATION_ERROR = 71,
+  // Error during tensor clone
+  OVMS_EX_OV_CLONE_TENSOR_ERROR = 72,
+  // Invalid signature name
+  OVMS_EX_INVALID_SIGNATURE_DEF = 73,
+  // model_spec missing in request
+  OVMS_EX_MODEL_SPEC_MISSING = 74,
+  // invalid model version format in request
+  OVMS_EX_MODEL_VERSION_INVALID_FORMAT = 75,
+  // Internal server error
+  OVMS_EX_INTERNAL_ERROR = 76,
+  // Unknown error
+  OVMS_EX_UNKNOWN_ERROR = 77,
+  // Functionality not implemented
+  OVMS_EX_NOT_IMPLEMENTED = 78,
+  OVMS_EX_S3_BUCKET_NOT_FOUND = 79,
+  OVMS_EX_S3_METADATA_FAIL = 80,
+  OVMS_EX_S3_FAILED_LIST_OBJECTS = 81,
+  OVMS_EX_S3_FAILED_GET_TIME = 82,
+  OVMS_EX_S3_INVALID_ACCESS = 83,
+  OVMS_EX_S3_FILE_NOT_FOUND = 84,
+  OVMS_EX_S3_FILE_INVALID = 85,
+  OVMS_EX_S3_FAILED_GET_OBJECT = 86,
+  OVMS_EX_GCS_BUCKET_NOT_FOUND = 87,
+  OVMS_EX_GCS_METADATA_FAIL = 88,
+  OVMS_EX_GCS_FAILED_LIST_OBJECTS = 89,
+  OVMS_EX_GCS_FAILED_GET_TIME = 90,
+  OVMS_EX_GCS_INVALID_ACCESS = 91,
+  OVMS_EX_GCS_FILE_NOT_FOUND = 92,
+  OVMS_EX_GCS_FILE_INVALID = 93,
+  OVMS_EX_GCS_FAILED_GET_OBJECT = 94,
+  OVMS_EX_GCS_INCORRECT_REQUESTED_OBJECT_TYPE = 95,
+  OVMS_EX_AS_INVALID_PATH = 96,
+  OVMS_EX_AS_CONTAINER_NOT_FOUND = 97,
+  OVMS_EX_AS_SHARE_NOT_FOUND = 98,
+  OVMS_EX_AS_METADATA_FAIL = 99,
+  OVMS_EX_AS_FAILED_LIST_OBJECTS = 100,
+  OVMS_EX_AS_FAILED_GET_TIME = 101,
+  OVMS_EX_AS_INVALID_ACCESS = 102,
+  OVMS_EX_AS_FILE_NOT_FOUND = 103,
+  OVMS_EX_AS_FILE_INVALID = 104,
+  OVMS_EX_AS_FAILED_GET_OBJECT = 105,
+  OVMS_EX_AS_INCORRECT_REQUESTED_OBJECT_TYPE = 106,
+  OVMS_EX_REST_NOT_FOUND = 107,
+  OVMS_EX_REST_COULD_NOT_PARSE_VERSION = 108,
+  OVMS_EX_REST_INVALID_URL = 109,
+  OVMS_EX_REST_UNSUPPORTED_METHOD = 110,
+  OVMS_EX_UNKNOWN_REQUEST_COMPONENTS_TYPE = 111,
+  OVMS_EX_FAILED_TO_PARSE_MULTIPART_CONTENT_TYPE = 112,
+  OVMS_EX_FAILED_TO_DEDUCE_MODEL_NAME_FROM_URI = 113,
+  OVMS_EX_UNAUTHORIZED = 114,
+  OVMS_EX_REST_BODY_IS_NOT_AN_OBJECT = 115,
+  OVMS_EX_REST_PREDICT_UNKNOWN_ORDER = 116,
+  OVMS_EX_REST_INSTANCES_NOT_AN_ARRAY = 117,
+  OVMS_EX_REST_NAMED_INSTANCE_NOT_AN_OBJECT = 118,
+  OVMS_EX_REST_INPUT_NOT_PREALLOCATED = 119,
+  OVMS_EX_REST_NO_INSTANCES_FOUND = 120,
+  OVMS_EX_REST_INSTANCES_NOT_NAMED_OR_NONAMED = 121,
+  OVMS_EX_REST_COULD_NOT_PARSE_INSTANCE = 122,
+  OVMS_EX_REST_INSTANCES_BATCH_SIZE_DIFFER = 123,
+  OVMS_EX_REST_INPUTS_NOT_AN_OBJECT = 124,
+  OVMS_EX_REST_NO_INPUTS_FOUND = 125,
+  OVMS_EX_REST_COULD_NOT_PARSE_INPUT = 126,
+  OVMS_EX_REST_COULD_NOT_PARSE_OUTPUT = 127,
+  OVMS_EX_REST_COULD_NOT_PARSE_PARAMETERS = 128,
+  OVMS_EX_REST_PROTO_TO_STRING_ERROR = 129,
+  OVMS_EX_REST_BASE64_DECODE_ERROR = 130,
+  OVMS_EX_REST_UNSUPPORTED_PRECISION = 131,
+  OVMS_EX_REST_SERIALIZE_TENSOR_CONTENT_INVALID_SIZE = 132,
+  OVMS_EX_REST_SERIALIZE_VAL_FIELD_INVALID_SIZE = 133,
+  OVMS_EX_REST_INFERENCE_HEADER_CONTENT_LENGTH_EXCEEDED = 134,
+  OVMS_EX_REST_BINARY_DATA_SIZE_PARAMETER_INVALID = 135,
+  OVMS_EX_REST_INFERENCE_HEADER_CONTENT_LENGTH_INVALID = 136,
+  OVMS_EX_REST_BINARY_BUFFER_EXCEEDED = 137,
+  OVMS_EX_REST_CONTENTS_FIELD_NOT_EMPTY = 138,
+  OVMS_EX_PIPELINE_DEFINITION_ALREADY_EXIST = 139,
+  OVMS_EX_PIPELINE_NODE_WRONG_KIND_CONFIGURATION = 140,
+  OVMS_EX_PIPELINE_MULTIPLE_ENTRY_NODES = 141,
+  OVMS_EX_PIPELINE_MULTIPLE_EXIT_NODES = 142,
+  OVMS_EX_PIPELINE_MISSING_ENTRY_OR_EXIT = 143,
+  // Pipeline with requested name is not found
+  OVMS_EX_PIPELINE_DEFINITION_NAME_MISSING = 144,
+  // Pipeline is retired
+  OVMS_EX_PIPELINE_DEFINITION_NOT_LOADED_ANYMORE = 145,
+  // Pipeline is not loaded yet
+  OVMS_EX_PIPELINE_DEFINITION_NOT_LOADED_YET = 146,
+  OVMS_EX_PIPELINE_NODE_NAME_DUPLICATE = 147,
+  OVMS_EX_PIPELINE_STREAM_ID_NOT_READY_YET = 148,
+  OVMS_EX_PIPELINE_CYCLE_FOUND = 149,
+  OVMS_EX_PIPELINE_CONTAINS_UNCONNECTED_NODES = 150,
+  OVMS_EX_PIPELINE_NODE_REFERING_TO_MISSING_NODE = 151,
+  OVMS_EX_PIPELINE_NODE_REFERING_TO_MISSING_MODEL = 152,
+  OVMS_EX_PIPELINE_NODE_REFERING_TO_MISSING_DATA_SOURCE = 153,
+  OVMS_EX_PIPELINE_NODE_REFERING_TO_MISSING_MODEL_OUTPUT = 154,
+  OVMS_EX_PIPELINE_CONNECTION_TO_MISSING_MODEL_INPUT = 155,
+  OVMS_EX_PIPELINE_NOT_ALL_INPUTS_CONNECTED = 156,
+  OVMS_EX_PIPELINE_MODEL_INPUT_CONNECTED_TO_MULTIPLE_DATA_SOURCES = 157,
+  OVMS_EX_PIPELINE_EXIT_USED_AS_NODE_DEPENDENCY = 158,
+  OVMS_EX_PIPELINE_NAME_OCCUPIED = 159,
+  OVMS_EX_PIPELINE_DEFINITION_INVALID_NODE_LIBRARY = 160,
+  OVMS_EX_PIPELINE_INCONSISTENT_SHARD_DIMENSIONS = 161,
+  OVMS_EX_PIPELINE_WRONG_NUMBER_OF_DIMENSIONS_TO_DEMULTIPLY = 162,
+  OVMS_EX_PIPELINE_WRONG_DIMENSION_SIZE_TO_DEMULTIPLY = 163,
+  OVMS_EX_PIPELINE_TRIED_TO_SET_THE_SAME_INPUT_TWICE = 164,
+  OVMS_EX_PIPELINE_TRIED_TO_SET_INPUT_SHARD_FOR_ORDINARY_INPUT_HANDLER = 165,
+  OVMS_EX_PIPELINE_NODE_GATHER_FROM_NOT_EXISTING_NODE = 166,
+  OVMS_EX_PIPELINE_NODE_GATHER_FROM_NOT_DEMULTIPLEXER = 167,
+  OVMS_EX_PIPELINE_NODE_GATHER_FROM_ENTRY_NODE = 168,
+  OVMS_EX_PIPELINE_DEMULTIPLY_ENTRY_NODE = 169,
+  OVMS_EX_PIPELINE_DEMULTIPLY_COUNT_DOES_NOT_MATCH_TENSOR_SHARD_COUNT = 170,
+  OVMS_EX_PIPELINE_MANUAL_GATHERING_FROM_MULTIPLE_NODES_NOT_SUPPORTED = 171,
+  OVMS_EX_PIPELINE_NOT_ENOUGH_SHAPE_DIMENSIONS_TO_DEMULTIPLY = 172,
+  OVMS_EX_PIPELINE_TOO_LARGE_DIMENSION_SIZE_TO_DEMULTIPLY = 173,
+  OVMS_EX_PIPELINE_WRONG_DEMULTIPLEXER_GATHER_NODES_ORDER = 174,
+  OVMS_EX_PIPELINE_DEMULTIPLEXER_NO_RESULTS = 175,
+  OVMS_EX_PIPELINE_INPUTS_AMBIGUOUS_METADATA = 176,
+  OVMS_EX_PIPELINE_STRING_DEMUILTIPLICATION_UNSUPPORTED = 177,
+  OVMS_EX_MEDIAPIPE_DESERIALIZATION_ERROR = 178,
+  OVMS_EX_MEDIAPIPE_GRAPH_CONFIG_FILE_INVALID = 179,
+  OVMS_EX_MEDIAPIPE_GRAPH_INITIALIZATION_ERROR = 180,
+  OVMS_EX_MEDIAPIPE_GRAPH_ADD_OUTPUT_STREAM_ERROR = 181,
+  OVMS_EX_MEDIAPIPE_GRAPH_START_ERROR = 182,
+  OVMS_EX_MEDIAPIPE_GRAPH_CLOSE_INPUT_STREAM_ERROR = 183,
+  OVMS_EX_MEDIAPIPE_GRAPH_ADD_PACKET_INPUT_STREAM = 184,
+  // Mediapipe graph definition with requested name is not found
+  OVMS_EX_MEDIAPIPE_DEFINITION_NAME_MISSING = 185,
+  OVMS_EX_MEDIAPIPE_EXECUTION_ERROR = 186,
+  // Mediapipe is retired
+  OVMS_EX_MEDIAPIPE_DEFINITION_NOT_LOADED_ANYMORE = 187,
+  // Mediapipe is not loaded yet
+  OVMS_EX_MEDIAPIPE_DEFINITION_NOT_LOADED_YET = 188,
+  OVMS_EX_MEDIAPIPE_KFS_PASS_WRONG_INPUT_STREAM_COUNT = 189,
+  OVMS_EX_MEDIAPIPE_WRONG_INPUT_STREAM_PACKET_NAME = 190,
+  OVMS_EX_MEDIAPIPE_WRONG_INPUT_SIDE_PACKET_STREAM_PACKET_NAME = 191,
+  OVMS_EX_MEDIAPIPE_KFS_PASS_WRONG_OUTPUT_STREAM_COUNT = 192,
+  OVMS_EX_MEDIAPIPE_WRONG_OUTPUT_STREAM_PACKET_NAME = 193,
+  OVMS_EX_MEDIAPIPE_KFS_PASSTHROUGH_MISSING_OUTPUT_RESPONSE_TAG = 194,
+  OVMS_EX_MEDIAPIPE_KFS_PASSTHROUGH_MISSING_INPUT_REQUEST_TAG = 195,
+  OVMS_EX_MEDIAPIPE_GRAPH_NAME_OCCUPIED = 196,
+  OVMS_EX_MEDIAPIPE_INVALID_TIMESTAMP = 197,
+  OVMS_EX_MEDIAPIPE_UNINITIALIZED_STREAM_CLOSURE = 198,
+  OVMS_EX_MEDIAPIPE_INCORRECT_SERVABLE_NAME = 199,
+  OVMS_EX_MEDIAPIPE_INCORRECT_SERVABLE_VERSION = 200,
+  OVMS_EX_MEDIAPIPE_PRECONDITION_FAILED = 201,
+  OVMS_EX_PYTHON_NODE_NAME_ALREADY_EXISTS = 202,
+  OVMS_EX_PYTHON_NODE_FILE_DOES_NOT_EXIST = 203,
+  OVMS_EX_PYTHON_NODE_FILE_STATE_INITIALIZATION_FAILED = 204,
+  OVMS_EX_PYTHON_NODE_MISSING_OPTIONS = 205,
+  OVMS_EX_PYTHON_NODE_MISSING_NAME = 206,
+  OVMS_EX_LLM_NODE_NAME_ALREADY_EXISTS = 207,
+  OVMS_EX_LLM_NODE_DIRECTORY_DOES_NOT_EXIST = 208,
+  OVMS_EX_LLM_NODE_PATH_DOES_NOT_EXIST_AND_NOT_GGUFFILE = 209,
+  OVMS_EX_LLM_NODE_RESOURCE_STATE_INITIALIZATION_FAILED = 210,
+  OVMS_EX_LLM_NODE_MISSING_OPTIONS = 211,
+  OVMS_EX_LLM_NODE_MISSING_NAME = 212,
+  OVMS_EX_CUSTOM_LOADER_LIBRARY_INVALID = 213,
+  OVMS_EX_CUSTOM_LOADER_LIBRARY_LOAD_FAILED = 214,
+  OVMS_EX_CUSTOM_LOADER_EXISTS = 215,
+  OVMS_EX_CUSTOM_LOADER_NOT_PRESENT = 216,
+  OVMS_EX_CUSTOM_LOADER_INIT_FAILED = 217,
+  OVMS_EX_CUSTOM_LOADER_ERROR = 218,
+  OVMS_EX_NODE_LIBRARY_ALREADY_LOADED = 219,
+  OVMS_EX_NODE_LIBRARY_LOAD_FAILED_OPEN = 220,
+  OVMS_EX_NODE_LIBRARY_LOAD_FAILED_SYM = 221,
+  OVMS_EX_NODE_LIBRARY_MISSING = 222,
+  OVMS_EX_NODE_LIBRARY_MISSING_OUTPUT = 223,
+  OVMS_EX_NODE_LIBRARY_EXECUTION_FAILED = 224,
+  OVMS_EX_NODE_LIBRARY_OUTPUTS_CORRUPTED = 225,
+  OVMS_EX_NODE_LIBRARY_OUTPUTS_CORRUPTED_COUNT = 226,
+  OVMS_EX_NODE_LIBRARY_INVALID_PRECISION = 227,
+  OVMS_EX_NODE_LIBRARY_INVALID_SHAPE = 228,
+  OVMS_EX_NODE_LIBRARY_INVALID_CONTENT_SIZE = 229,
+  OVMS_EX_NODE_LIBRARY_METADATA_FAILED = 230,
+  OVMS_EX_NODE_LIBRARY_OUTPUT_MISSING_NAME = 231,
+  OVMS_EX_NODE_LIBRARY_INITIALIZE_FAILED = 232,
+  OVMS_EX_IMAGE_PARSING_FAILED = 233,
+  OVMS_EX_UNSUPPORTED_LAYOUT = 234,
+  OVMS_EX_INVALID_NO_OF_CHANNELS = 235,
+  OVMS_EX_BINARY_IMAGES_RESOLUTION_MISMATCH = 236,
+  OVMS_EX_STRING_VAL_EMPTY = 237,
+  OVMS_EX_BYTES_CONTENTS_EMPTY = 238,
+  // Config reload was not needed
+  OVMS_EX_OK_NOT_RELOADED = 239,
+  // Config reload successful
+  OVMS_EX_OK_RELOADED = 240,
+  // Metrics config endpoint path is invalid
+  OVMS_EX_INVALID_METRICS_ENDPOINT = 241,
+  // Invalid name in metrics_list
+  OVMS_EX_INVALID_METRICS_FAMILY_NAME = 242,
+  // Missing rest_port parameter in server CLI
+  OVMS_EX_METRICS_REST_PORT_MISSING = 243,
+  // Cannot set buffer more than once to the same tensor
+  OVMS_EX_DOUBLE_BUFFER_SET = 244,
+  // Cannot insert more than one tensor with the same name
+  OVMS_EX_DOUBLE_TENSOR_INSERT = 245,
+  // Cannot insert more than one parameter with the same name
+  OVMS_EX_DOUBLE_PARAMETER_INSERT = 246,
+  // Output does not contain buffer
+  OVMS_EX_NONEXISTENT_BUFFER = 247,
+  // Tried to remove nonexisting buffer
+  OVMS_EX_NONEXISTENT_BUFFER_FOR_REMOVAL = 248,
+  // Tried to use nonexisting parameter
+  OVMS_EX_NONEXISTENT_PARAMETER = 249,
+  // Tried to get nonexisting tensor
+  OVMS_EX_NONEXISTENT_TENSOR = 250,
+  // Tried to set buffer for nonexisting tensor
+  OVMS_EX_NONEXISTENT_TENSOR_FOR_SET_BUFFER = 251,
+  // Tried to remove buffer for nonexisting tensor
+  OVMS_EX_NONEXISTENT_TENSOR_FOR_REMOVE_BUFFER = 252,
+  // Tried to remove nonexisting tensor
+  OVMS_EX_NONEXISTENT_TENSOR_FOR_REMOVAL = 253,
+  // Tried to use nonexisting log level
+  OVMS_EX_NONEXISTENT_LOG_LEVEL = 254,
+  // Tried to use nonexisting pointer
+  OVMS_EX_NONEXISTENT_PTR = 255,
+  // Server is not ready
+  OVMS_EX_SERVER_NOT_READY = 256,
+  // options validation error
+  OVMS_EX_OPTIONS_USAGE_ERROR = 257,
+  // Failed to start gRPC server
+  OVMS_EX_FAILED_TO_START_GRPC_SERVER = 258,
+  // Failed to start REST server
+  OVMS_EX_FAILED_TO_START_REST_SERVER = 259,
+  // Server has already started
+  OVMS_EX_SERVER_ALREADY_STARTED = 260,
+  // Server is already starting
+  OVMS_EX_SERVER_ALREADY_STARTING = 261,
+  // Module already inserted
+  OVMS_EX_MODULE_ALREADY_INSERTED = 262,
+  OVMS_EX_HF_FAILED_TO_INIT_LIBGIT2 = 263,
+  OVMS_EX_HF_FAILED_TO_INIT_OPTIMUM_CLI = 264,
+  OVMS_EX_HF_RUN_OPTIMUM_CLI_EXPORT_FAILED = 265,
+  OVMS_EX_HF_RUN_CONVERT_TOKENIZER_EXPORT_FAILED = 266,
+  OVMS_EX_HF_GIT_CLONE_CANCELLED = 267,
+  OVMS_EX_HF_GIT_CLONE_FAILED = 268,
+  OVMS_EX_HF_GIT_STATUS_FAILED = 269,
+  OVMS_EX_HF_GIT_STATUS_FAILED_TO_RESOLVE_PATH = 270,
+  OVMS_EX_HF_GIT_LIBGIT2_NOT_INITIALIZED = 271,
+  OVMS_EX_HF_GIT_LIBGIT2_LFS_DOWNLOAD_FAILED = 272,
+  OVMS_EX_HF_GIT_STATUS_UNCLEAN = 273,
+  OVMS_EX_PARTIAL_END = 274,
+  OVMS_EX_NONEXISTENT_PATH = 275,
+  OVMS_EX_DEFAULT_EXCEEDS_MAXIMUM_ALLOWED_RESOLUTION = 276,
+  OVMS_EX_DEVICE_WRONG_FORMAT = 277,
+  OVMS_EX_SHAPE_DYNAMIC_BUT_NPU_USED = 278,
+  OVMS_EX_STATIC_RESOLUTION_MISUSE = 279,
+  OVMS_EX_STATUS_CODE_END = 280,
+} OVMS_ExStatusCode;
+
 // An inference request. The caller owns it (`OVMS_InferenceRequestDelete`) and the buffers it
 // references, which must stay valid until the inference completes.
 typedef struct OVMS_InferenceRequest_ OVMS_InferenceRequest;
@@ -120,56 +492,140 @@ typedef void (*OVMS_InferenceRequestCompletionCallback_t)(OVMS_InferenceResponse
 extern "C" {
 #endif // __cplusplus
 
-// Writes the slot pool of a model version (version 0: the default version) into the
-// caller's integers: how many infer-request slots it has, how many are idle, and how many
-// requests (sync or async) wait for one.
-OVMS_Status *OVMS_ExServableSlots(OVMS_Server *server, const char *servableName, int64_t servableVersion, uint32_t *slots, uint32_t *idle, uint32_t *queued);
+// Writes the API version (1.3) into `major` and `minor`, which the caller owns.
+OVMS_Status *OVMS_ApiVersion(uint32_t *major, uint32_t *minor);
 
-// Runs one reload cycle now and returns its outcome, as the watcher does every
-// `file_system_poll_wait_seconds` (hosts that set the interval to 0 call this instead): the
-// config file is read again if its content changed, every model's base path is rescanned, and
-// versions are loaded, reloaded (beside the serving one, then swapped in) or retired. A config
-// that cannot be read or parsed gives `CONFIG_FILE_INVALID` or `JSON_INVALID` and changes
-// nothing that serves. Returns when the cycle is done; nothing is handed to the caller.
-OVMS_Status *OVMS_ExServerReload(OVMS_Server *server);
+// Frees a status the caller owns; NULL is a no-op.
+void OVMS_StatusDelete(OVMS_Status *status);
 
-#if defined(OVMS_TEST_FAULT_INJECTION)
-// Test builds only (cargo feature `fault-injection`): makes every `every`-th pass through
-// `fault` fail; 0 turns it off. Faults: 0 `start_async`, 1 binding tensors, 2 inference at
-// completion. Unknown faults give `NOT_IMPLEMENTED`.
-OVMS_Status *OVMS_ExTestInjectFault(uint32_t fault, uint32_t every);
-#endif
+// Writes the status code, numbered as in OVMS v2026.3, into `code`; the status stays the
+// caller's.
+OVMS_Status *OVMS_StatusCode(OVMS_Status *status, uint32_t *code);
 
-// Writes a new snapshot of the servable version's inputs and outputs into `metadata`; the
-// caller owns it and frees it with `OVMS_ServableMetadataDelete`.
-OVMS_Status *OVMS_GetServableMetadata(OVMS_Server *server, const char *servableName, int64_t servableVersion, OVMS_ServableMetadata **metadata);
+// Points `details` at the status's details text, borrowed from the status until
+// `OVMS_StatusDelete` (do not free it).
+OVMS_Status *OVMS_StatusDetails(OVMS_Status *status, const char **details);
 
-// Writes the number of inputs into `count`.
-OVMS_Status *OVMS_ServableMetadataInputCount(OVMS_ServableMetadata *metadata, uint32_t *count);
+// Writes new server settings with OVMS's defaults into `settings`; the caller owns them and frees
+// them with `OVMS_ServerSettingsDelete`.
+OVMS_Status *OVMS_ServerSettingsNew(OVMS_ServerSettings **settings);
 
-// Writes the number of outputs into `count`.
-OVMS_Status *OVMS_ServableMetadataOutputCount(OVMS_ServableMetadata *metadata, uint32_t *count);
+// Frees settings the caller owns; NULL is a no-op.
+void OVMS_ServerSettingsDelete(OVMS_ServerSettings *settings);
 
-// Describes input `id` (name order): name and arrays are borrowed from the metadata until it
-// is deleted.
-OVMS_Status *OVMS_ServableMetadataInput(OVMS_ServableMetadata *metadata, uint32_t id, const char **name, OVMS_DataType *datatype, size_t *dimCount, int64_t **shapeMinArray, int64_t **shapeMaxArray);
+// Stores the gRPC port (0: none) in the caller's settings; a start validates it.
+OVMS_Status *OVMS_ServerSettingsSetGrpcPort(OVMS_ServerSettings *settings, uint32_t grpc_port);
 
-// Describes output `id` (name order): name and arrays are borrowed from the metadata until it
-// is deleted.
-OVMS_Status *OVMS_ServableMetadataOutput(OVMS_ServableMetadata *metadata, uint32_t id, const char **name, OVMS_DataType *datatype, size_t *dimCount, int64_t **shapeMinArray, int64_t **shapeMaxArray);
+// Stores the REST port (0: none) in the caller's settings; a start validates it.
+OVMS_Status *OVMS_ServerSettingsSetRestPort(OVMS_ServerSettings *settings, uint32_t rest_port);
 
-// Writes the model's runtime info (rt_info) into `info` as a C++ `const ov::AnyMap*`, as OVMS
-// does: nested sections (such as "model_info") are `ov::AnyMap`s, values are `std::string`s
-// (the IR version an `int64_t`). The map is borrowed from `metadata`: the same pointer on every
-// call, valid until `OVMS_ServableMetadataDelete(metadata)` frees it; never free it yourself.
-// It is read from the version's model file on the first call, by a small C++ part built
-// against OpenVINO's C++ headers (see README); a library built without them answers
-// `NOT_IMPLEMENTED` saying why, and a model file that can no longer be read `INTERNAL_ERROR`.
-// A host reading the map must use the same OpenVINO (`libopenvino.so.<version>`) as the server.
-OVMS_Status *OVMS_ServableMetadataInfo(OVMS_ServableMetadata *metadata, const void **info);
+// Stores the number of gRPC workers in the caller's settings; a start validates it.
+OVMS_Status *OVMS_ServerSettingsSetGrpcWorkers(OVMS_ServerSettings *settings, uint32_t grpc_workers);
 
-// Frees metadata the caller owns; NULL is a no-op.
-void OVMS_ServableMetadataDelete(OVMS_ServableMetadata *metadata);
+// Stores a copy of the gRPC bind address in the caller's settings; a start validates it.
+OVMS_Status *OVMS_ServerSettingsSetGrpcBindAddress(OVMS_ServerSettings *settings, const char *grpc_bind_address);
+
+// Stores the number of REST workers in the caller's settings; a start validates it.
+OVMS_Status *OVMS_ServerSettingsSetRestWorkers(OVMS_ServerSettings *settings, uint32_t rest_workers);
+
+// Stores a copy of the REST bind address in the caller's settings; a start validates it.
+OVMS_Status *OVMS_ServerSettingsSetRestBindAddress(OVMS_ServerSettings *settings, const char *rest_bind_address);
+
+// Stores a copy of the gRPC channel arguments in the caller's settings.
+OVMS_Status *OVMS_ServerSettingsSetGrpcChannelArguments(OVMS_ServerSettings *settings, const char *grpc_channel_arguments);
+
+// Stores the gRPC thread limit in the caller's settings.
+OVMS_Status *OVMS_ServerSettingsSetGrpcMaxThreads(OVMS_ServerSettings *settings, uint32_t grpc_max_threads);
+
+// Stores the gRPC memory quota in the caller's settings.
+OVMS_Status *OVMS_ServerSettingsSetGrpcMemoryQuota(OVMS_ServerSettings *settings, size_t grpc_memory_quota);
+
+// Stores the config and version-folder poll interval (0: no polling) in the caller's settings.
+OVMS_Status *OVMS_ServerSettingsSetFileSystemPollWaitSeconds(OVMS_ServerSettings *settings, uint32_t seconds);
+
+// Deprecated in OVMS (stateful models were removed): always `NOT_IMPLEMENTED`; stores nothing.
+OVMS_Status *OVMS_ServerSettingsSetSequenceCleanerPollWaitMinutes(OVMS_ServerSettings *settings, uint32_t minutes);
+
+// Stores the custom-node resource cleaner interval in the caller's settings.
+OVMS_Status *OVMS_ServerSettingsSetCustomNodeResourcesCleanerIntervalSeconds(OVMS_ServerSettings *settings, uint32_t seconds);
+
+// Stores a copy of the CPU extension library path in the caller's settings; a start checks
+// that the file exists.
+OVMS_Status *OVMS_ServerSettingsSetCpuExtensionPath(OVMS_ServerSettings *settings, const char *cpu_extension_path);
+
+// Stores a copy of the OpenVINO model cache folder in the caller's settings.
+OVMS_Status *OVMS_ServerSettingsSetCacheDir(OVMS_ServerSettings *settings, const char *cache_dir);
+
+// Stores the log level in the caller's settings; values outside `OVMS_LogLevel` give
+// `NONEXISTENT_LOG_LEVEL`.
+OVMS_Status *OVMS_ServerSettingsSetLogLevel(OVMS_ServerSettings *settings, OVMS_LogLevel log_level);
+
+// Stores a copy of the log file path (empty: stdout) in the caller's settings.
+OVMS_Status *OVMS_ServerSettingsSetLogPath(OVMS_ServerSettings *settings, const char *log_path);
+
+// Stores a normalized copy of the allowed local media path in the caller's settings.
+OVMS_Status *OVMS_ServerSettingsSetAllowedLocalMediaPath(OVMS_ServerSettings *settings, const char *allowed_local_media_path);
+
+// Stores the allowed media domains (a comma-separated list, split) in the caller's settings.
+OVMS_Status *OVMS_ServerSettingsSetAllowedMediaDomains(OVMS_ServerSettings *settings, const char *allowed_media_domains);
+
+// Writes new models settings into `settings`; the caller owns them and frees them with
+// `OVMS_ModelsSettingsDelete`.
+OVMS_Status *OVMS_ModelsSettingsNew(OVMS_ModelsSettings **settings);
+
+// Frees models settings the caller owns; NULL is a no-op.
+void OVMS_ModelsSettingsDelete(OVMS_ModelsSettings *settings);
+
+// Stores a copy of the config.json path in the caller's models settings.
+OVMS_Status *OVMS_ModelsSettingsSetConfigPath(OVMS_ModelsSettings *settings, const char *config_path);
+
+// Writes the process-wide server into `server`: every call gives the same pointer, which
+// nothing frees.
+OVMS_Status *OVMS_ServerNew(OVMS_Server **server);
+
+// Stops the server; it can be started again, and NULL is a no-op. Returns once every accepted
+// async request has had its callback (queued ones get flag 1), so no callback runs after it.
+// Called from inside a completion callback, it stops serving, waits for every other callback
+// and returns; the calling callback's request is released when that callback returns (and a
+// delete already under way then finishes).
+void OVMS_ServerDelete(OVMS_Server *server);
+
+// Writes whether the server is live (started, maybe not ready) into `isLive`.
+OVMS_Status *OVMS_ServerLive(OVMS_Server *server, bool *isLive);
+
+// Writes whether the server is ready (its config loaded) into `isReady`.
+OVMS_Status *OVMS_ServerReady(OVMS_Server *server, bool *isReady);
+
+// Starts the server and loads the config; returns after the initial load. The settings stay
+// the caller's (they are copied).
+OVMS_Status *OVMS_ServerStartFromConfigurationFile(OVMS_Server *server, OVMS_ServerSettings *server_settings, OVMS_ModelsSettings *models_settings);
+
+// Writes the state of a servable version (version 0: the default version) into `state`.
+OVMS_Status *OVMS_GetServableState(OVMS_Server *server, const char *servableName, int64_t servableVersion, OVMS_ServableState *state);
+
+// Experimental in OVMS, for VA-API builds: accepted and ignored (nothing is kept), as OVMS
+// does without VA.
+OVMS_Status *OVMS_ServerSetGlobalVADisplay(OVMS_Server *server, void *vaDisplay);
+
+// Writes new server metadata, `{"name", "version", "ov_version"}`, into `metadata`; works
+// before a start. The caller owns it and frees it with `OVMS_ServerMetadataDelete`.
+OVMS_Status *OVMS_ServerMetadata(OVMS_Server *server, OVMS_Metadata **metadata);
+
+// Frees server metadata the caller owns; NULL gives `NONEXISTENT_PTR`, as in OVMS.
+OVMS_Status *OVMS_ServerMetadataDelete(OVMS_Metadata *metadata);
+
+// Writes a new copy of the value at an RFC 6901 pointer (e.g. `/version`) into `value` and
+// its length into `size`: strings as they are, other values as JSON. The caller owns the copy
+// and frees it with `OVMS_StringFree`.
+OVMS_Status *OVMS_MetadataFieldByPointer(OVMS_Metadata *metadata, const char *pointer, const char **value, size_t *size);
+
+// Writes a new copy of the metadata as JSON text into `json` and its length into `size`. The
+// caller owns the copy and frees it with `OVMS_StringFree`.
+OVMS_Status *OVMS_SerializeMetadataToString(OVMS_Metadata *metadata, const char **json, size_t *size);
+
+// Frees a string the caller owns, from `OVMS_MetadataFieldByPointer` or
+// `OVMS_SerializeMetadataToString`; NULL is a no-op.
+void OVMS_StringFree(const char *ptr);
 
 // Writes a new request for a servable into `request`; the caller owns it and frees it with
 // `OVMS_InferenceRequestDelete`. The name is copied; server and servable are checked at
@@ -253,140 +709,56 @@ OVMS_Status *OVMS_InferenceResponseParameter(OVMS_InferenceResponse *response, u
 // NULL is a no-op.
 void OVMS_InferenceResponseDelete(OVMS_InferenceResponse *response);
 
-// Writes the process-wide server into `server`: every call gives the same pointer, which
-// nothing frees.
-OVMS_Status *OVMS_ServerNew(OVMS_Server **server);
+// Writes a new snapshot of the servable version's inputs and outputs into `metadata`; the
+// caller owns it and frees it with `OVMS_ServableMetadataDelete`.
+OVMS_Status *OVMS_GetServableMetadata(OVMS_Server *server, const char *servableName, int64_t servableVersion, OVMS_ServableMetadata **metadata);
 
-// Stops the server; it can be started again, and NULL is a no-op. Returns once every accepted
-// async request has had its callback (queued ones get flag 1), so no callback runs after it.
-// Called from inside a completion callback, it stops serving, waits for every other callback
-// and returns; the calling callback's request is released when that callback returns (and a
-// delete already under way then finishes).
-void OVMS_ServerDelete(OVMS_Server *server);
+// Writes the number of inputs into `count`.
+OVMS_Status *OVMS_ServableMetadataInputCount(OVMS_ServableMetadata *metadata, uint32_t *count);
 
-// Writes whether the server is live (started, maybe not ready) into `isLive`.
-OVMS_Status *OVMS_ServerLive(OVMS_Server *server, bool *isLive);
+// Writes the number of outputs into `count`.
+OVMS_Status *OVMS_ServableMetadataOutputCount(OVMS_ServableMetadata *metadata, uint32_t *count);
 
-// Writes whether the server is ready (its config loaded) into `isReady`.
-OVMS_Status *OVMS_ServerReady(OVMS_Server *server, bool *isReady);
+// Describes input `id` (name order): name and arrays are borrowed from the metadata until it
+// is deleted.
+OVMS_Status *OVMS_ServableMetadataInput(OVMS_ServableMetadata *metadata, uint32_t id, const char **name, OVMS_DataType *datatype, size_t *dimCount, int64_t **shapeMinArray, int64_t **shapeMaxArray);
 
-// Starts the server and loads the config; returns after the initial load. The settings stay
-// the caller's (they are copied).
-OVMS_Status *OVMS_ServerStartFromConfigurationFile(OVMS_Server *server, OVMS_ServerSettings *server_settings, OVMS_ModelsSettings *models_settings);
+// Describes output `id` (name order): name and arrays are borrowed from the metadata until it
+// is deleted.
+OVMS_Status *OVMS_ServableMetadataOutput(OVMS_ServableMetadata *metadata, uint32_t id, const char **name, OVMS_DataType *datatype, size_t *dimCount, int64_t **shapeMinArray, int64_t **shapeMaxArray);
 
-// Writes the state of a servable version (version 0: the default version) into `state`.
-OVMS_Status *OVMS_GetServableState(OVMS_Server *server, const char *servableName, int64_t servableVersion, OVMS_ServableState *state);
+// Writes the model's runtime info (rt_info) into `info` as a C++ `const ov::AnyMap*`, as OVMS
+// does: nested sections (such as "model_info") are `ov::AnyMap`s, values are `std::string`s
+// (the IR version an `int64_t`). The map is borrowed from `metadata`: the same pointer on every
+// call, valid until `OVMS_ServableMetadataDelete(metadata)` frees it; never free it yourself.
+// It is read from the version's model file on the first call, by a small C++ part built
+// against OpenVINO's C++ headers (see README); a library built without them answers
+// `NOT_IMPLEMENTED` saying why, and a model file that can no longer be read `INTERNAL_ERROR`.
+// A host reading the map must use the same OpenVINO (`libopenvino.so.<version>`) as the server.
+OVMS_Status *OVMS_ServableMetadataInfo(OVMS_ServableMetadata *metadata, const void **info);
 
-// Experimental in OVMS, for VA-API builds: accepted and ignored (nothing is kept), as OVMS
-// does without VA.
-OVMS_Status *OVMS_ServerSetGlobalVADisplay(OVMS_Server *server, void *vaDisplay);
+// Frees metadata the caller owns; NULL is a no-op.
+void OVMS_ServableMetadataDelete(OVMS_ServableMetadata *metadata);
 
-// Writes new server metadata, `{"name", "version", "ov_version"}`, into `metadata`; works
-// before a start. The caller owns it and frees it with `OVMS_ServerMetadataDelete`.
-OVMS_Status *OVMS_ServerMetadata(OVMS_Server *server, OVMS_Metadata **metadata);
+// Writes the slot pool of a model version (version 0: the default version) into the
+// caller's integers: how many infer-request slots it has, how many are idle, and how many
+// requests (sync or async) wait for one.
+OVMS_Status *OVMS_ExServableSlots(OVMS_Server *server, const char *servableName, int64_t servableVersion, uint32_t *slots, uint32_t *idle, uint32_t *queued);
 
-// Frees server metadata the caller owns; NULL gives `NONEXISTENT_PTR`, as in OVMS.
-OVMS_Status *OVMS_ServerMetadataDelete(OVMS_Metadata *metadata);
+// Runs one reload cycle now and returns its outcome, as the watcher does every
+// `file_system_poll_wait_seconds` (hosts that set the interval to 0 call this instead): the
+// config file is read again if its content changed, every model's base path is rescanned, and
+// versions are loaded, reloaded (beside the serving one, then swapped in) or retired. A config
+// that cannot be read or parsed gives `CONFIG_FILE_INVALID` or `JSON_INVALID` and changes
+// nothing that serves. Returns when the cycle is done; nothing is handed to the caller.
+OVMS_Status *OVMS_ExServerReload(OVMS_Server *server);
 
-// Writes a new copy of the value at an RFC 6901 pointer (e.g. `/version`) into `value` and
-// its length into `size`: strings as they are, other values as JSON. The caller owns the copy
-// and frees it with `OVMS_StringFree`.
-OVMS_Status *OVMS_MetadataFieldByPointer(OVMS_Metadata *metadata, const char *pointer, const char **value, size_t *size);
-
-// Writes a new copy of the metadata as JSON text into `json` and its length into `size`. The
-// caller owns the copy and frees it with `OVMS_StringFree`.
-OVMS_Status *OVMS_SerializeMetadataToString(OVMS_Metadata *metadata, const char **json, size_t *size);
-
-// Frees a string the caller owns, from `OVMS_MetadataFieldByPointer` or
-// `OVMS_SerializeMetadataToString`; NULL is a no-op.
-void OVMS_StringFree(const char *ptr);
-
-// Writes new server settings with OVMS's defaults into `settings`; the caller owns them and frees
-// them with `OVMS_ServerSettingsDelete`.
-OVMS_Status *OVMS_ServerSettingsNew(OVMS_ServerSettings **settings);
-
-// Frees settings the caller owns; NULL is a no-op.
-void OVMS_ServerSettingsDelete(OVMS_ServerSettings *settings);
-
-// Stores the gRPC port (0: none) in the caller's settings; a start validates it.
-OVMS_Status *OVMS_ServerSettingsSetGrpcPort(OVMS_ServerSettings *settings, uint32_t grpc_port);
-
-// Stores the REST port (0: none) in the caller's settings; a start validates it.
-OVMS_Status *OVMS_ServerSettingsSetRestPort(OVMS_ServerSettings *settings, uint32_t rest_port);
-
-// Stores the number of gRPC workers in the caller's settings; a start validates it.
-OVMS_Status *OVMS_ServerSettingsSetGrpcWorkers(OVMS_ServerSettings *settings, uint32_t grpc_workers);
-
-// Stores a copy of the gRPC bind address in the caller's settings; a start validates it.
-OVMS_Status *OVMS_ServerSettingsSetGrpcBindAddress(OVMS_ServerSettings *settings, const char *grpc_bind_address);
-
-// Stores the number of REST workers in the caller's settings; a start validates it.
-OVMS_Status *OVMS_ServerSettingsSetRestWorkers(OVMS_ServerSettings *settings, uint32_t rest_workers);
-
-// Stores a copy of the REST bind address in the caller's settings; a start validates it.
-OVMS_Status *OVMS_ServerSettingsSetRestBindAddress(OVMS_ServerSettings *settings, const char *rest_bind_address);
-
-// Stores a copy of the gRPC channel arguments in the caller's settings.
-OVMS_Status *OVMS_ServerSettingsSetGrpcChannelArguments(OVMS_ServerSettings *settings, const char *grpc_channel_arguments);
-
-// Stores the gRPC thread limit in the caller's settings.
-OVMS_Status *OVMS_ServerSettingsSetGrpcMaxThreads(OVMS_ServerSettings *settings, uint32_t grpc_max_threads);
-
-// Stores the gRPC memory quota in the caller's settings.
-OVMS_Status *OVMS_ServerSettingsSetGrpcMemoryQuota(OVMS_ServerSettings *settings, size_t grpc_memory_quota);
-
-// Stores the config and version-folder poll interval (0: no polling) in the caller's settings.
-OVMS_Status *OVMS_ServerSettingsSetFileSystemPollWaitSeconds(OVMS_ServerSettings *settings, uint32_t seconds);
-
-// Deprecated in OVMS (stateful models were removed): always `NOT_IMPLEMENTED`; stores nothing.
-OVMS_Status *OVMS_ServerSettingsSetSequenceCleanerPollWaitMinutes(OVMS_ServerSettings *settings, uint32_t minutes);
-
-// Stores the custom-node resource cleaner interval in the caller's settings.
-OVMS_Status *OVMS_ServerSettingsSetCustomNodeResourcesCleanerIntervalSeconds(OVMS_ServerSettings *settings, uint32_t seconds);
-
-// Stores a copy of the CPU extension library path in the caller's settings; a start checks
-// that the file exists.
-OVMS_Status *OVMS_ServerSettingsSetCpuExtensionPath(OVMS_ServerSettings *settings, const char *cpu_extension_path);
-
-// Stores a copy of the OpenVINO model cache folder in the caller's settings.
-OVMS_Status *OVMS_ServerSettingsSetCacheDir(OVMS_ServerSettings *settings, const char *cache_dir);
-
-// Stores the log level in the caller's settings; values outside `OVMS_LogLevel` give
-// `NONEXISTENT_LOG_LEVEL`.
-OVMS_Status *OVMS_ServerSettingsSetLogLevel(OVMS_ServerSettings *settings, OVMS_LogLevel log_level);
-
-// Stores a copy of the log file path (empty: stdout) in the caller's settings.
-OVMS_Status *OVMS_ServerSettingsSetLogPath(OVMS_ServerSettings *settings, const char *log_path);
-
-// Stores a normalized copy of the allowed local media path in the caller's settings.
-OVMS_Status *OVMS_ServerSettingsSetAllowedLocalMediaPath(OVMS_ServerSettings *settings, const char *allowed_local_media_path);
-
-// Stores the allowed media domains (a comma-separated list, split) in the caller's settings.
-OVMS_Status *OVMS_ServerSettingsSetAllowedMediaDomains(OVMS_ServerSettings *settings, const char *allowed_media_domains);
-
-// Writes new models settings into `settings`; the caller owns them and frees them with
-// `OVMS_ModelsSettingsDelete`.
-OVMS_Status *OVMS_ModelsSettingsNew(OVMS_ModelsSettings **settings);
-
-// Frees models settings the caller owns; NULL is a no-op.
-void OVMS_ModelsSettingsDelete(OVMS_ModelsSettings *settings);
-
-// Stores a copy of the config.json path in the caller's models settings.
-OVMS_Status *OVMS_ModelsSettingsSetConfigPath(OVMS_ModelsSettings *settings, const char *config_path);
-
-// Writes the API version (1.3) into `major` and `minor`, which the caller owns.
-OVMS_Status *OVMS_ApiVersion(uint32_t *major, uint32_t *minor);
-
-// Frees a status the caller owns; NULL is a no-op.
-void OVMS_StatusDelete(OVMS_Status *status);
-
-// Writes the status code, numbered as in OVMS v2026.3, into `code`; the status stays the
-// caller's.
-OVMS_Status *OVMS_StatusCode(OVMS_Status *status, uint32_t *code);
-
-// Points `details` at the status's details text, borrowed from the status until
-// `OVMS_StatusDelete` (do not free it).
-OVMS_Status *OVMS_StatusDetails(OVMS_Status *status, const char **details);
+#if defined(OVMS_TEST_FAULT_INJECTION)
+// Test builds only (cargo feature `fault-injection`): makes every `every`-th pass through
+// `fault` fail; 0 turns it off. Faults: 0 `start_async`, 1 binding tensors, 2 inference at
+// completion. Unknown faults give `NOT_IMPLEMENTED`.
+OVMS_Status *OVMS_ExTestInjectFault(uint32_t fault, uint32_t every);
+#endif
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build --target minimal_app -j2 >/dev/null
+# cargo (run by the build) prints its "Finished" line on stderr; keep errors, drop that.
+CARGO_TERM_QUIET=true cmake --build build --target minimal_app -j2 >/dev/null
 build/minimal_app examples/config.json

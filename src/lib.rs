@@ -1,5 +1,7 @@
 //! `libovms_shared`: a drop-in replacement for OpenVINO Model Server's in-process C API
-//! (`ovms.h` 1.3) on OpenVINO. The parts and their invariants are described in README.md and the module docs.
+//! (`ovms.h` 1.3) on OpenVINO. docs/architecture.md describes the parts and their invariants
+//! (and the module docs each part), docs/c-api.md the C API's differences from OVMS and the
+//! status codes, docs/reload.md the reload cycle.
 
 #![warn(clippy::undocumented_unsafe_blocks)]
 

@@ -1,7 +1,7 @@
 /*
  * test_async_basic.c: OVMS_InferenceAsync against the normal library (no fault seam).
  *
- * Contract under test (spec 2.7, design invariants 1-7, this library's documented semantics):
+ * Contract under test (docs/architecture.md invariants 1-7, this library's documented semantics):
  * - NULL status => accepted, the callback runs exactly once on a library thread with
  *   (response, 0) (the callback owns the response) or (NULL, 1);
  * - a returned status => refused, the callback never runs (no callback => 69, validation errors,

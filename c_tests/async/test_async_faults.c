@@ -8,7 +8,7 @@
  *   1 binding fails:     direct request => 68;                               queued => flag 1
  *   2 inference fails at completion: callback (NULL, 1)
  *
- * Invariants proved (design.md 1, 4, 6, 7; OVMS PR #4335): a refused request never calls back
+ * Invariants proved (docs/architecture.md invariants 1, 4, 6, 7; OVMS PR #4335): a refused request never calls back
  * and leaves no slot behind; an accepted one calls back exactly once; the slot's own output
  * tensors are restored on every path, so a caller's preallocated buffer is never written by a
  * later request; the pool ends at rest (idle == slots, queued == 0); nothing hangs.

@@ -1,6 +1,6 @@
 /*
- * test_reload: config reload and version-folder polling (issue 10; spec ovms-c-api.md 3.5, 3.6,
- * 4.5, 5.2), through the public header only.
+ * test_reload: config reload and version-folder polling (issue 10; docs/reload.md), through the
+ * public header only.
  *
  * 1. test_stress_matrix: the model rows of OVMS's C-API config-change stress matrix
  *    (c_api_stress_tests.cpp): 8 threads of sync (or async) inference on `dummy` version 0 while a

@@ -5,15 +5,26 @@
 
 #![allow(non_camel_case_types, non_snake_case, clippy::missing_safety_doc)]
 
-mod extensions;
 mod handle;
-mod metadata;
-mod request;
-mod response;
-mod server;
-mod settings;
-mod status;
 mod types;
+
+// cbindgen writes the functions in the order these modules are declared, so they are declared
+// in the order a host reads and calls them: the API version and status objects, the settings,
+// the server, requests and inference, responses, servable metadata, then the `OVMS_Ex`
+// extensions. Blank lines keep rustfmt from sorting them.
+mod status;
+
+mod settings;
+
+mod server;
+
+mod request;
+
+mod response;
+
+mod metadata;
+
+mod extensions;
 
 pub use extensions::*;
 pub use metadata::*;

@@ -1,4 +1,4 @@
-//! config.json (spec section 3): reading the file and turning it into per-model entries.
+//! config.json (as in OVMS; README.md, "config.json"): reading the file and turning it into per-model entries.
 //!
 //! Schema violations (bad JSON, unknown keys, wrong types, out-of-range numbers) fail the whole
 //! start with `JSON_INVALID` naming the JSON path, as OVMS's JSON-schema validation does; they

@@ -160,7 +160,7 @@ impl Job {
 }
 
 impl Drop for Job {
-    /// A safety net for invariant 7: an accepted job that is dropped without having called
+    /// A safety net for invariant 7 (docs/architecture.md): an accepted job that is dropped without having called
     /// back (a panic on its way) still calls back, with a failure.
     fn drop(&mut self) {
         if let Some(done) = self.done.take() {

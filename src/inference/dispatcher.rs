@@ -2,7 +2,7 @@
 //! callback thread and run the user callbacks.
 //!
 //! Two kinds of work, kept apart so that finishing a request never waits behind user code
-//! (design invariant 9): *finishing* (waiting for OpenVINO's status, building the response,
+//! (invariant 9 in docs/architecture.md): *finishing* (waiting for OpenVINO's status, building the response,
 //! restoring and releasing the slot) is library work that never blocks on a caller, and
 //! *delivery* runs a user callback, which may block for as long as it likes. Finishing work is
 //! taken first and always gets a thread; at most `MAX_IN_USER_CODE` threads run user callbacks

@@ -1,4 +1,5 @@
-// Generated once from the status table of spec/ovms-c-api.md section 2.12 (OVMS v2026.3 numbering).
+// Generated once from OVMS's status table (OVMS v2026.3 numbering); docs/c-api.md lists it and
+// ovms.h exports it as OVMS_ExStatusCode (src/capi/types.rs, kept in step by a unit test).
 // The discriminant is the number `OVMS_StatusCode` reports; the order must never change.
 
 /// OVMS's `ovms::StatusCode`, numbered as in v2026.3.
