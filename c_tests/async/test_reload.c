@@ -1218,6 +1218,55 @@ static void test_reload_memory(void) {
     stop_server();
 }
 
+/* ---- 5. OVMS_ExServerReload as a hostile host calls it ------------------------------------------ */
+typedef struct {
+    au_counter *done;
+    atomic_uint reload_code;
+    atomic_int flag;
+} reload_in_cb_ctx;
+
+static void reload_in_cb(OVMS_InferenceResponse *response, uint32_t flag, void *user) {
+    reload_in_cb_ctx *ctx = user;
+    atomic_store(&ctx->flag, (int)flag);
+    OVMS_InferenceResponseDelete(response);
+    atomic_store(&ctx->reload_code, take_code(OVMS_ExServerReload(server)));
+    au_counter_add(ctx->done, 1);
+}
+
+static void test_reload_arguments_and_callbacks(void) {
+    stop_server();
+    CHECK_EQ(take_code(OVMS_ExServerReload(NULL)), 255);          /* NONEXISTENT_PTR */
+    CHECK_EQ(take_code(OVMS_ExServerReload(server)), 256);        /* SERVER_NOT_READY */
+    scen s;
+    REQUIRE(scen_new(&s, "reload_in_callback"));
+    REQUIRE(scen_add_version(&s, 1, 1));
+    REQUIRE(scen_config(&s, "\"nireq\": 1"));
+    REQUIRE_OK(start_scen(&s, 0));
+    /* A callback that reloads (the config changed meanwhile: version 2 added) returns, and the
+     * reload it ran took effect. */
+    au_counter done;
+    au_counter_init(&done);
+    reload_in_cb_ctx ctx = {.done = &done};
+    atomic_init(&ctx.reload_code, 999);
+    atomic_init(&ctx.flag, -1);
+    REQUIRE(scen_add_version(&s, 2, 2));
+    float input[AU_DUMMY_N];
+    fill_input(input, 1.0f);
+    OVMS_InferenceRequest *request = NULL;
+    REQUIRE_OK(au_dummy_request(server, "dummy", input, &request));
+    CHECK_OK(OVMS_InferenceRequestSetCompletionCallback(request, reload_in_cb, &ctx));
+    CHECK_OK(OVMS_InferenceAsync(server, request));
+    AWAIT(&done, 1);
+    CHECK_EQ(atomic_load(&ctx.flag), 0);
+    CHECK_EQ(atomic_load(&ctx.reload_code), 0);
+    CHECK_STATE("dummy", 2, OVMS_STATE_AVAILABLE);
+    CHECK_STATE("dummy", 1, OVMS_STATE_RETIRED);
+    OVMS_InferenceRequestDelete(request);
+    au_counter_destroy(&done);
+    stop_server();
+    CHECK_EQ(take_code(OVMS_ExServerReload(server)), 256);
+}
+
 int main(void) {
     au_start_watchdog();
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1235,6 +1284,7 @@ int main(void) {
     RUN_TEST(test_new_version_latency, 60);
     RUN_TEST(test_bad_changes_keep_serving, 120);
     RUN_TEST(test_reload_memory, 180);
+    RUN_TEST(test_reload_arguments_and_callbacks, 60);
 
     atomic_store(&au_current_test, "(final shutdown)");
     atomic_store(&au_deadline, au_now() + (au_small() ? 600 : 120));
