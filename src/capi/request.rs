@@ -317,7 +317,7 @@ pub unsafe extern "C" fn OVMS_InferenceRequestSetCompletionCallback(
     ffi(|| {
         // SAFETY: the caller passes NULL or a live request.
         let target = unsafe { request_mut(request) }?;
-        target.request.check_editable()?;
+        target.request.check_idle()?;
         target.completion = completeCallback.map(|callback| UserCallback {
             callback,
             user: userStruct,

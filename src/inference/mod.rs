@@ -13,4 +13,3 @@ pub use asynchronous::{Done, in_job_callback, infer_async, wait_for_callbacks};
 pub use request::{Buffer, Request, Side, display_name, parameter_size};
 pub use response::{OutputData, Response, ResponseOutput};
 pub use sync::infer;
-pub use validate::{Bound, Plan};

@@ -117,9 +117,7 @@ impl Request {
 
     /// Edits are refused while an inference runs on the request.
     fn editable(&mut self) -> Result<&mut Request> {
-        if self.in_flight.load(Ordering::Acquire) {
-            return Err(in_flight_error());
-        }
+        self.check_idle()?;
         Ok(self)
     }
 
@@ -233,11 +231,6 @@ impl Request {
                     format!("parameter name: {}", display_name(name)),
                 )
             })
-    }
-
-    /// Refuses when an inference runs on the request (for edits made outside this type).
-    pub fn check_editable(&mut self) -> Result<()> {
-        self.editable().map(|_| ())
     }
 }
 
