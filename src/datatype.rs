@@ -137,6 +137,38 @@ impl DataType {
     }
 }
 
+impl DataType {
+    /// The type's name in the KServe v2 protocol (`FP32`, `UINT8`, `BYTES`, ...), where it has
+    /// one.
+    pub fn kserve_name(self) -> Option<&'static str> {
+        use DataType::*;
+        Some(match self {
+            BOOL => "BOOL",
+            U8 => "UINT8",
+            U16 => "UINT16",
+            U32 => "UINT32",
+            U64 => "UINT64",
+            I8 => "INT8",
+            I16 => "INT16",
+            I32 => "INT32",
+            I64 => "INT64",
+            FP16 => "FP16",
+            BF16 => "BF16",
+            FP32 => "FP32",
+            FP64 => "FP64",
+            STRING => "BYTES",
+            _ => return None,
+        })
+    }
+
+    /// The type a KServe v2 datatype name stands for.
+    pub fn from_kserve_name(name: &str) -> Option<DataType> {
+        DataType::ALL
+            .into_iter()
+            .find(|dt| dt.kserve_name() == Some(name))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,6 +180,18 @@ mod tests {
         }
         assert_eq!(DataType::from_raw(23), None);
         assert_eq!(DataType::from_raw(u32::MAX), None);
+    }
+
+    #[test]
+    fn kserve_names_round_trip() {
+        assert_eq!(DataType::from_kserve_name("BYTES"), Some(DataType::STRING));
+        assert_eq!(DataType::from_kserve_name("UINT8"), Some(DataType::U8));
+        assert_eq!(DataType::from_kserve_name("U8"), None);
+        for dt in DataType::ALL {
+            if let Some(name) = dt.kserve_name() {
+                assert_eq!(DataType::from_kserve_name(name), Some(dt));
+            }
+        }
     }
 
     #[test]

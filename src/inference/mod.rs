@@ -12,4 +12,5 @@ mod validate;
 pub use asynchronous::{Done, in_job_callback, infer_async, wait_for_callbacks};
 pub use request::{Buffer, Request, Side, display_name, parameter_size};
 pub use response::{OutputData, Response, ResponseOutput};
+pub use strings::StdStringArray;
 pub use sync::infer;

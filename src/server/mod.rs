@@ -3,6 +3,7 @@
 mod logging;
 
 use crate::config::{ModelsSettings, ServerSettings};
+use crate::frontend::Frontends;
 use crate::inference;
 use crate::model::ServableManager;
 use crate::ov;
@@ -25,6 +26,8 @@ pub struct Server {
     stops: AtomicUsize,
     /// The reload cycle and its watcher thread, while started.
     reloading: Mutex<Option<Reloading>>,
+    /// The gRPC and REST front ends, while started with a port set.
+    frontends: Mutex<Option<Frontends>>,
 }
 
 struct Reloading {
@@ -38,6 +41,7 @@ pub static SERVER: Server = Server {
     manager: RwLock::new(None),
     stops: AtomicUsize::new(0),
     reloading: Mutex::new(None),
+    frontends: Mutex::new(None),
 };
 
 /// The name `OVMS_ServerMetadata` reports.
@@ -102,14 +106,12 @@ impl Server {
         // Without a runtime nothing can be served: report it and stay stopped, so the caller can
         // point us at one and start again.
         ov::ensure_loaded().map_err(|reason| Error::with(StatusCode::INTERNAL_ERROR, reason))?;
+        // As in OVMS, the front ends serve before the models load, so liveness can be probed
+        // during a long load (readiness answers false until it is done). A port that cannot
+        // be bound fails the start with nothing left behind.
+        let frontends = Frontends::start(settings)?;
+        *self.frontends.lock().unwrap_or_else(|e| e.into_inner()) = frontends;
         self.live.store(true, Ordering::Release);
-        if settings.grpc_port != 0 || settings.rest_port != 0 {
-            log::warn!(
-                "gRPC port {} / REST port {}: the network front ends are not served yet; only the in-process C API is",
-                settings.grpc_port,
-                settings.rest_port
-            );
-        }
         let core =
             ov::Core::new().map_err(|e| Error::with(StatusCode::INTERNAL_ERROR, e.to_string()))?;
         let manager = Arc::new(ServableManager::new(core, settings.cache_dir.clone()));
@@ -192,6 +194,14 @@ impl Server {
         {
             watcher.stop();
         }
+        let frontends = self
+            .frontends
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(frontends) = &frontends {
+            frontends.stop_accepting();
+        }
         let manager = self
             .manager
             .write()
@@ -205,6 +215,10 @@ impl Server {
             }
         }
         inference::wait_for_callbacks();
+        // Every network request in flight has its answer now: let the servers send them.
+        if let Some(frontends) = frontends {
+            frontends.finish();
+        }
         drop(manager);
         log::info!("server stopped");
     }

@@ -1,0 +1,126 @@
+//! A network inference's way into the core: the decoded tensors become the library's own
+//! `Request`, which runs on the same async path as `OVMS_InferenceAsync`; the answer comes
+//! back through a oneshot channel, so no thread waits per request. The input bytes stay where
+//! the protocol decoder put them (the request points at them, as a C host's request points at
+//! its buffers) and are kept alive until the request's callback.
+
+use crate::datatype::DataType;
+use crate::inference::{self, Buffer, Request, Response, Side};
+use crate::server::SERVER;
+use crate::status::{Error, Result, StatusCode};
+use bytes::Bytes;
+use tokio::sync::oneshot;
+
+/// One input tensor as a front end decoded it.
+pub struct Input {
+    pub name: String,
+    /// The KServe datatype name (`FP32`, `BYTES`, ...); an unknown one fails validation with
+    /// OVMS's precision code.
+    pub datatype: String,
+    pub shape: Vec<i64>,
+    pub data: InputData,
+}
+
+pub enum InputData {
+    /// The tensor's bytes as the protocol carries them: raw little-endian elements, or, for
+    /// `BYTES`, each element as a 4-byte little-endian length and its bytes.
+    Raw(Bytes),
+    /// `BYTES` elements given one by one (gRPC `bytes_contents`, JSON strings).
+    Strings(Vec<Bytes>),
+}
+
+/// Splits `BYTES` raw contents into their elements.
+pub fn split_length_prefixed(name: &str, raw: &Bytes) -> Result<Vec<Bytes>> {
+    let mut strings = Vec::new();
+    let mut at = 0;
+    while at < raw.len() {
+        let length = raw
+            .get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+            .ok_or_else(|| truncated(name))?;
+        at += 4;
+        let end = at.checked_add(length).filter(|&end| end <= raw.len());
+        let end = end.ok_or_else(|| truncated(name))?;
+        strings.push(raw.slice(at..end));
+        at = end;
+    }
+    Ok(strings)
+}
+
+fn truncated(name: &str) -> Error {
+    Error::with(
+        StatusCode::INVALID_STRING_INPUT,
+        format!("input {name}: BYTES contents end inside an element's 4-byte length or bytes"),
+    )
+}
+
+/// What the request points at, kept alive until its callback ran.
+enum Held {
+    Bytes(Bytes),
+    Strings(inference::StdStringArray),
+}
+
+/// Runs one inference of `name` (`version` 0: the default version) on `inputs` and returns
+/// the response, or the error with OVMS's code. Every output of the model is returned.
+pub async fn infer(name: &str, version: i64, inputs: Vec<Input>) -> Result<Response> {
+    let manager = SERVER.manager()?;
+    let mut request = Request::new(name.as_bytes(), version);
+    let mut held = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let datatype = DataType::from_kserve_name(&input.datatype).unwrap_or(DataType::UNDEFINED);
+        request.add_tensor(
+            Side::Input,
+            input.name.as_bytes(),
+            datatype as u32,
+            &input.shape,
+        )?;
+        let keep = match (datatype, input.data) {
+            (DataType::STRING, InputData::Raw(raw)) => Held::Strings(
+                inference::StdStringArray::new(&split_length_prefixed(&input.name, &raw)?),
+            ),
+            (_, InputData::Strings(strings)) => {
+                Held::Strings(inference::StdStringArray::new(&strings))
+            }
+            (_, InputData::Raw(raw)) => Held::Bytes(raw),
+        };
+        let (data, byte_size) = match &keep {
+            Held::Bytes(bytes) => (bytes.as_ptr().cast(), bytes.len()),
+            Held::Strings(strings) => (strings.as_ptr(), strings.byte_size()),
+        };
+        let buffer = Buffer {
+            data,
+            byte_size,
+            buffer_type: 0,
+            device_id: 0,
+        };
+        request.set_data(Side::Input, input.name.as_bytes(), buffer)?;
+        held.push(keep);
+    }
+    let (answer, answered) = oneshot::channel();
+    let held = SendHeld(held);
+    inference::infer_async(
+        &manager,
+        &request,
+        Box::new(move |result| {
+            // The inference no longer reads the inputs once it calls back.
+            drop(held);
+            // A client that went away dropped the receiver: nothing to answer.
+            let _ = answer.send(result);
+        }),
+    )?;
+    // The request itself may go now: the inference works on its own plan.
+    drop(request);
+    answered.await.unwrap_or_else(|_| {
+        Err(Error::with(
+            StatusCode::INTERNAL_ERROR,
+            "the request was lost by an internal failure",
+        ))
+    })
+}
+
+/// The buffers a request points at, moved into its callback.
+struct SendHeld(#[allow(dead_code)] Vec<Held>);
+
+// SAFETY: `Bytes` is Send; a `StdStringArray` owns its heap memory and is only read (by the
+// inference, through the plan) until it is dropped in the callback.
+unsafe impl Send for SendHeld {}

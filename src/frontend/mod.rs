@@ -1,0 +1,158 @@
+//! The network front ends: KServe v2 over gRPC (tonic) and REST (axum), on one tokio runtime
+//! per server, made only when a port is set. They only convert: every request becomes the
+//! library's own request and runs through the same validation, pool and async path as
+//! `OVMS_InferenceAsync` (`infer`), with the same status table.
+
+pub mod grpc;
+pub mod infer;
+pub mod rest;
+
+use crate::config::ServerSettings;
+use crate::status::{Error, Result, StatusCode};
+use std::net::{SocketAddr, TcpListener as StdListener, ToSocketAddrs};
+use std::time::Duration;
+use tokio::runtime::Runtime;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// 1 GiB: OVMS's gRPC message and REST body limits.
+pub const MAX_MESSAGE_BYTES: usize = 1 << 30;
+
+/// How long a stop waits for the servers to finish the requests they hold before it drops
+/// their connections.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A signal the servers end on: once it fires they accept nothing new and finish what they
+/// hold.
+#[derive(Clone)]
+pub struct Shutdown(watch::Receiver<bool>);
+
+impl Shutdown {
+    pub async fn fired(mut self) {
+        // An error means the sender is gone, which is a shutdown too.
+        let _ = self.0.wait_for(|stop| *stop).await;
+    }
+}
+
+/// The running front ends of a started server.
+pub struct Frontends {
+    runtime: Runtime,
+    stop: watch::Sender<bool>,
+    servers: Vec<JoinHandle<()>>,
+}
+
+/// Binds a front end's port (the settings' validation checked its range) on its address.
+fn bind(address: &str, port: u32, code: StatusCode, what: &str) -> Result<StdListener> {
+    let failed = |e: std::io::Error| {
+        Error::with(
+            code,
+            format!("cannot serve {what} on {address}:{port}: {e}"),
+        )
+    };
+    let port = u16::try_from(port).map_err(|_| Error::with(code, format!("{what} port {port}")))?;
+    let addresses: Vec<SocketAddr> = (address, port).to_socket_addrs().map_err(failed)?.collect();
+    let listener = StdListener::bind(&addresses[..]).map_err(failed)?;
+    listener.set_nonblocking(true).map_err(failed)?;
+    Ok(listener)
+}
+
+impl Frontends {
+    /// Binds the set ports (a port that cannot be bound fails the start) and serves them.
+    /// `None` when neither port is set.
+    pub fn start(settings: &ServerSettings) -> Result<Option<Frontends>> {
+        if settings.grpc_port == 0 && settings.rest_port == 0 {
+            return Ok(None);
+        }
+        let grpc = (settings.grpc_port != 0)
+            .then(|| {
+                bind(
+                    &settings.grpc_bind_address,
+                    settings.grpc_port,
+                    StatusCode::FAILED_TO_START_GRPC_SERVER,
+                    "gRPC",
+                )
+            })
+            .transpose()?;
+        let rest = (settings.rest_port != 0)
+            .then(|| {
+                bind(
+                    &settings.rest_bind_address,
+                    settings.rest_port,
+                    StatusCode::FAILED_TO_START_REST_SERVER,
+                    "REST",
+                )
+            })
+            .transpose()?;
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .thread_name("ovms-net")
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                Error::with(
+                    StatusCode::INTERNAL_ERROR,
+                    format!("cannot start the network runtime: {e}"),
+                )
+            })?;
+        let (stop, stopped) = watch::channel(false);
+        let mut servers = Vec::new();
+        // Listeners are registered with the runtime inside it.
+        let _entered = runtime.enter();
+        let to_error = |e: std::io::Error| Error::with(StatusCode::INTERNAL_ERROR, e.to_string());
+        if let Some(listener) = grpc {
+            let listener = tokio::net::TcpListener::from_std(listener).map_err(to_error)?;
+            log::info!(
+                "serving gRPC on {}",
+                listener.local_addr().map_err(to_error)?
+            );
+            servers.push(runtime.spawn(grpc::serve(listener, Shutdown(stopped.clone()))));
+        }
+        if let Some(listener) = rest {
+            let listener = tokio::net::TcpListener::from_std(listener).map_err(to_error)?;
+            log::info!(
+                "serving REST on {}",
+                listener.local_addr().map_err(to_error)?
+            );
+            servers.push(runtime.spawn(rest::serve(listener, Shutdown(stopped.clone()))));
+        }
+        drop(_entered);
+        Ok(Some(Frontends {
+            runtime,
+            stop,
+            servers,
+        }))
+    }
+
+    /// Stops accepting connections and requests; requests already received go on.
+    pub fn stop_accepting(&self) {
+        self.stop.send_replace(true);
+    }
+
+    /// Waits (bounded) for the servers to answer what they hold, then ends the runtime. Call
+    /// after the pools were closed, so every request in flight has been answered or failed.
+    pub fn finish(self) {
+        self.stop_accepting();
+        let Frontends {
+            runtime, servers, ..
+        } = self;
+        runtime.block_on(async {
+            let all = futures_join_all(servers);
+            if tokio::time::timeout(DRAIN_TIMEOUT, all).await.is_err() {
+                log::warn!(
+                    "the network front ends did not drain in {} s; closing their connections",
+                    DRAIN_TIMEOUT.as_secs()
+                );
+            }
+        });
+        runtime.shutdown_timeout(Duration::from_secs(1));
+    }
+}
+
+async fn futures_join_all(handles: Vec<JoinHandle<()>>) {
+    for handle in handles {
+        if let Err(e) = handle.await {
+            log::error!("a network server task ended badly: {e}");
+        }
+    }
+}
