@@ -176,6 +176,10 @@ impl StdStringArray {
         self.objects.len()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.objects.is_empty()
+    }
+
     /// The first object, valid as long as `self`.
     pub fn as_ptr(&self) -> *const c_void {
         self.objects.as_ptr().cast()
