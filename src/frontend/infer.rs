@@ -5,7 +5,8 @@
 //! its buffers) and are kept alive until the request's callback.
 
 use crate::datatype::DataType;
-use crate::inference::{self, Buffer, Request, Response, Side};
+use crate::inference::{self, Buffer, OutputData, Request, Response, Side};
+use crate::metrics::Interface;
 use crate::server::SERVER;
 use crate::status::{Error, Result, StatusCode};
 use bytes::Bytes;
@@ -27,6 +28,83 @@ pub enum InputData {
     Raw(Bytes),
     /// `BYTES` elements given one by one (gRPC `bytes_contents`, JSON strings).
     Strings(Vec<Bytes>),
+}
+
+/// One output tensor, ready for a protocol.
+pub struct Output {
+    pub name: String,
+    /// The KServe datatype name.
+    pub datatype: &'static str,
+    pub shape: Vec<i64>,
+    /// Raw little-endian elements (the response's own storage, not a copy), or for `BYTES`
+    /// each element as a 4-byte little-endian length and its bytes.
+    pub data: Bytes,
+}
+
+/// What a network inference answers: the model version that ran it and every output.
+pub struct Answer {
+    pub model_name: String,
+    pub model_version: i64,
+    pub outputs: Vec<Output>,
+}
+
+/// The bytes of an output's storage, as `Bytes` without a copy.
+struct Words {
+    words: Vec<u64>,
+    byte_size: usize,
+}
+
+impl AsRef<[u8]> for Words {
+    fn as_ref(&self) -> &[u8] {
+        // SAFETY: `words` holds at least `byte_size` initialized bytes (the response's
+        // contract), and u8 has no alignment or validity requirement.
+        unsafe { std::slice::from_raw_parts(self.words.as_ptr().cast::<u8>(), self.byte_size) }
+    }
+}
+
+fn outputs(response: Response) -> Result<Vec<Output>> {
+    response
+        .outputs
+        .into_iter()
+        .map(|output| {
+            let name = output.name.to_string_lossy().into_owned();
+            let datatype = output.datatype.kserve_name().ok_or_else(|| {
+                Error::with(
+                    StatusCode::OV_UNSUPPORTED_SERIALIZATION_PRECISION,
+                    format!(
+                        "output {name}: {:?} has no KServe datatype",
+                        output.datatype
+                    ),
+                )
+            })?;
+            let data = match output.data {
+                OutputData::Owned { words, byte_size } => {
+                    Bytes::from_owner(Words { words, byte_size })
+                }
+                OutputData::Strings(strings) => {
+                    let mut raw = Vec::new();
+                    for string in strings.strings() {
+                        raw.extend_from_slice(&(string.len() as u32).to_le_bytes());
+                        raw.extend_from_slice(string);
+                    }
+                    Bytes::from(raw)
+                }
+                // A network request preallocates no output.
+                OutputData::Caller { .. } => {
+                    return Err(Error::with(
+                        StatusCode::INTERNAL_ERROR,
+                        format!("output {name}: a preallocated buffer in a network response"),
+                    ));
+                }
+            };
+            Ok(Output {
+                name,
+                datatype,
+                shape: output.shape,
+                data,
+            })
+        })
+        .collect()
 }
 
 /// Splits `BYTES` raw contents into their elements.
@@ -60,10 +138,21 @@ enum Held {
     Strings(inference::StdStringArray),
 }
 
-/// Runs one inference of `name` (`version` 0: the default version) on `inputs` and returns
-/// the response, or the error with OVMS's code. Every output of the model is returned.
-pub async fn infer(name: &str, version: i64, inputs: Vec<Input>) -> Result<Response> {
+/// Runs one inference of `name` (`version` 0: the default version) on `inputs`, which came
+/// through `interface`, and returns every output of the model, or the error with OVMS's code.
+pub async fn infer(
+    name: &str,
+    version: i64,
+    inputs: Vec<Input>,
+    interface: Interface,
+) -> Result<Answer> {
+    let _ = interface;
     let manager = SERVER.manager()?;
+    // The version that will run it, for the answer (a reload may retire it meanwhile; the
+    // request then still runs on it).
+    let servable = manager.servable(name, version)?;
+    let model_version = servable.version().version;
+    drop(servable);
     let mut request = Request::new(name.as_bytes(), version);
     let mut held = Vec::with_capacity(inputs.len());
     for input in inputs {
@@ -110,11 +199,17 @@ pub async fn infer(name: &str, version: i64, inputs: Vec<Input>) -> Result<Respo
     )?;
     // The request itself may go now: the inference works on its own plan.
     drop(request);
-    answered.await.unwrap_or_else(|_| {
+    drop(manager);
+    let response = answered.await.unwrap_or_else(|_| {
         Err(Error::with(
             StatusCode::INTERNAL_ERROR,
             "the request was lost by an internal failure",
         ))
+    })?;
+    Ok(Answer {
+        model_name: name.to_string(),
+        model_version,
+        outputs: outputs(response)?,
     })
 }
 

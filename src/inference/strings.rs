@@ -180,6 +180,15 @@ impl StdStringArray {
         self.objects.is_empty()
     }
 
+    /// The strings, without their NULs.
+    pub fn strings(&self) -> impl Iterator<Item = &[u8]> {
+        self.objects.iter().map(|object| {
+            // SAFETY: every object was built by `new`, which points it at `len` bytes it owns
+            // (its local buffer or one in `_heap`), alive and unchanged as long as `self`.
+            unsafe { std::slice::from_raw_parts(object.ptr, object.len) }
+        })
+    }
+
     /// The first object, valid as long as `self`.
     pub fn as_ptr(&self) -> *const c_void {
         self.objects.as_ptr().cast()
