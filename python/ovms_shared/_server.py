@@ -550,6 +550,10 @@ class Server:
         log_path: str | os.PathLike | None = None,
         cache_dir: str | os.PathLike | None = None,
         file_system_poll_wait_seconds: int | None = None,
+        grpc_port: int = 0,
+        rest_port: int = 0,
+        grpc_bind_address: str | None = None,
+        rest_bind_address: str | None = None,
         library: str | os.PathLike | None = None,
     ):
         lib = _lib.load_library(library)
@@ -587,6 +591,15 @@ class Server:
                 _check(lib.OVMS_ServerSettingsSetCacheDir(settings, os.fsencode(cache_dir)))
             if file_system_poll_wait_seconds is not None:
                 _check(lib.OVMS_ServerSettingsSetFileSystemPollWaitSeconds(settings, int(file_system_poll_wait_seconds)))
+            # Non-zero ports serve KServe v2 over gRPC and REST from the same pools.
+            if grpc_port:
+                _check(lib.OVMS_ServerSettingsSetGrpcPort(settings, int(grpc_port)))
+            if rest_port:
+                _check(lib.OVMS_ServerSettingsSetRestPort(settings, int(rest_port)))
+            if grpc_bind_address is not None:
+                _check(lib.OVMS_ServerSettingsSetGrpcBindAddress(settings, grpc_bind_address.encode()))
+            if rest_bind_address is not None:
+                _check(lib.OVMS_ServerSettingsSetRestBindAddress(settings, rest_bind_address.encode()))
             status = lib.OVMS_ServerStartFromConfigurationFile(server, settings, models)
             if status:
                 error = _error(status)
