@@ -47,6 +47,11 @@ pub struct ServerSettings {
     pub log_path: String,
     pub allowed_local_media_path: Option<PathBuf>,
     pub allowed_media_domains: Option<Vec<String>>,
+    /// `--metrics_enable` of the `ovms` binary (the C API has no setter): metrics on, as with
+    /// config.json's `monitoring.metrics.enable`.
+    pub metrics_enable: bool,
+    /// `--metrics_list`: the metric names to expose; none: OVMS's default set.
+    pub metrics_list: Option<Vec<String>>,
 }
 
 impl Default for ServerSettings {
@@ -69,6 +74,8 @@ impl Default for ServerSettings {
             log_path: String::new(),
             allowed_local_media_path: None,
             allowed_media_domains: None,
+            metrics_enable: false,
+            metrics_list: None,
         }
     }
 }
