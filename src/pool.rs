@@ -22,6 +22,7 @@ use std::collections::VecDeque;
 use std::ffi::c_void;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use tokio::sync::Notify;
 
 /// An async job waiting in the queue for a slot.
 pub trait QueuedJob: Send {
@@ -146,6 +147,8 @@ pub struct Pool {
     state: Mutex<PoolState>,
     /// Signalled when a queued job leaves the queue or the pool closes.
     room: Condvar,
+    /// The same, for submitters that wait without blocking a thread (`try_submit`).
+    room_async: Notify,
     max_queued: usize,
 }
 
@@ -157,6 +160,8 @@ pub enum Submitted<J> {
     Queued,
     /// The pool is closed; the job is handed back untouched.
     Closed(Box<J>),
+    /// (`try_submit` only) The queue is full; the job is handed back untouched.
+    Full(Box<J>),
 }
 
 /// Counts for introspection.
@@ -202,6 +207,7 @@ impl Pool {
             slots,
             state: Mutex::new(state),
             room: Condvar::new(),
+            room_async: Notify::new(),
             max_queued: max_queued.max(1),
         })
     }
@@ -283,6 +289,32 @@ impl Pool {
         }
     }
 
+    /// As `submit`, but a full queue hands the job back (`Full`) instead of blocking: wait for
+    /// `room()` and try again.
+    pub fn try_submit<J: QueuedJob + 'static>(self: &Arc<Pool>, job: Box<J>) -> Submitted<J> {
+        let mut state = lock(&self.state);
+        if state.closed {
+            return Submitted::Closed(job);
+        }
+        if state.waiters.is_empty()
+            && let Some(index) = state.idle.pop()
+        {
+            return Submitted::Now(job, self.guard(index));
+        }
+        if state.queued < self.max_queued {
+            state.queued += 1;
+            state.waiters.push_back(Waiter::Queued(job));
+            return Submitted::Queued;
+        }
+        Submitted::Full(job)
+    }
+
+    /// Notified when a queued job leaves the queue or the pool closes. To wait for room
+    /// without missing it: make the `notified()` future and `enable()` it before `try_submit`.
+    pub fn room(&self) -> &Notify {
+        &self.room_async
+    }
+
     fn release(self: &Arc<Pool>, index: usize) {
         let mut state = lock(&self.state);
         match state.waiters.pop_front() {
@@ -300,6 +332,7 @@ impl Pool {
                 state.queued -= 1;
                 drop(state);
                 self.room.notify_one();
+                self.room_async.notify_waiters();
                 job.start(self.guard(index));
             }
             None => state.idle.push(index),
@@ -323,6 +356,7 @@ impl Pool {
         state.queued = 0;
         drop(state);
         self.room.notify_all();
+        self.room_async.notify_waiters();
         jobs
     }
 
@@ -734,6 +768,7 @@ mod tests {
                     Submitted::Now(..) => "now",
                     Submitted::Queued => "queued",
                     Submitted::Closed(_) => "closed",
+                    Submitted::Full(_) => "full",
                 };
                 result_tx.send(outcome).unwrap();
             })
@@ -789,6 +824,48 @@ mod tests {
             seen.try_recv().is_err(),
             "no job ran or was cancelled twice"
         );
+    }
+
+    #[test]
+    fn try_submit_hands_a_full_queue_back_and_room_tells_when_to_retry() {
+        let (events, started) = mpsc::channel();
+        let pool = pool(1, 1);
+        let busy = pool.acquire(|| ());
+        assert!(matches!(
+            pool.try_submit(TestJob::boxed("J1", &events)),
+            Submitted::Queued
+        ));
+        let job = match pool.try_submit(TestJob::boxed("J2", &events)) {
+            Submitted::Full(job) => job,
+            _ => panic!("a full queue must hand the job back"),
+        };
+        let room = pool.room().notified();
+        let mut room = std::pin::pin!(room);
+        room.as_mut().enable();
+        // The slot frees: J1 leaves the queue (and starts), which makes room.
+        drop(busy);
+        let waker = std::task::Waker::noop();
+        let mut context = std::task::Context::from_waker(waker);
+        assert!(room.as_mut().poll(&mut context).is_ready());
+        assert_eq!(started.try_recv().as_deref(), Ok("J1"));
+        // J1 handed its slot on, so J2 gets it now.
+        assert!(matches!(pool.try_submit(job), Submitted::Now(..)));
+        let _held = pool.acquire(|| ());
+        assert!(matches!(
+            pool.try_submit(TestJob::boxed("J4", &events)),
+            Submitted::Queued
+        ));
+        // Closing wakes a waiter too, and a closed pool hands jobs back as Closed.
+        let room = pool.room().notified();
+        let mut room = std::pin::pin!(room);
+        room.as_mut().enable();
+        let queued = pool.close();
+        assert_eq!(queued.len(), 1);
+        assert!(room.as_mut().poll(&mut context).is_ready());
+        assert!(matches!(
+            pool.try_submit(TestJob::boxed("J3", &events)),
+            Submitted::Closed(_)
+        ));
     }
 
     #[test]

@@ -187,7 +187,7 @@ pub async fn infer(
     }
     let (answer, answered) = oneshot::channel();
     let held = SendHeld(held);
-    inference::infer_async(
+    let waiting = inference::infer_async_or_wait(
         &manager,
         &request,
         Box::new(move |result| {
@@ -200,6 +200,11 @@ pub async fn infer(
     // The request itself may go now: the inference works on its own plan.
     drop(request);
     drop(manager);
+    // A full queue: wait for room here, holding no thread (a client that goes away drops
+    // the job, which then calls back with a failure nobody reads).
+    if let Some(waiting) = waiting {
+        waiting.submit().await;
+    }
     let response = answered.await.unwrap_or_else(|_| {
         Err(Error::with(
             StatusCode::INTERNAL_ERROR,

@@ -153,6 +153,11 @@ impl Job {
         drop(accepted);
     }
 
+    /// Calls back with `result` on a library thread, as every callback.
+    fn deliver_later(self: Box<Self>, result: Result<Response>) {
+        dispatcher::deliver(move || self.deliver(result));
+    }
+
     /// The job was not accepted: no callback; its count ends when it is dropped.
     fn refuse(&mut self) {
         self.done = None;
@@ -206,7 +211,7 @@ impl QueuedJob for Job {
             StatusCode::MODEL_VERSION_NOT_LOADED_ANYMORE,
             "the server stopped before the request ran",
         );
-        dispatcher::deliver(move || self.deliver(Err(error)));
+        self.deliver_later(Err(error));
     }
 }
 
@@ -246,15 +251,13 @@ impl Running {
     }
 }
 
-/// `OVMS_InferenceAsync`: on `Ok` the job was accepted and `done` will run exactly once; on
-/// `Err` it was refused and `done` never runs.
-pub fn infer_async(manager: &ServableManager, request: &Request, done: Done) -> Result<()> {
+/// Validates `request` and makes its job, accepted from here on: `done` will run exactly once.
+fn accept(manager: &ServableManager, request: &Request, done: Done) -> Result<Box<Job>> {
     let servable = manager.servable(request.servable_name()?, request.servable_version)?;
     let loaded = servable.loaded();
     let plan = validate(request, &loaded.inputs, &loaded.outputs)?;
     let flight = request.begin_flight()?;
-    let pool = loaded.pool.clone();
-    let job = Box::new(Job {
+    Ok(Box::new(Job {
         servable,
         plan,
         done: Some(done),
@@ -262,7 +265,21 @@ pub fn infer_async(manager: &ServableManager, request: &Request, done: Done) -> 
         accepted: Some(Accepted::new()),
         // A disabled level costs this one check per request.
         accepted_at: log::log_enabled!(log::Level::Debug).then(Instant::now),
-    });
+    }))
+}
+
+fn stopping() -> Error {
+    Error::with(
+        StatusCode::MODEL_VERSION_NOT_LOADED_ANYMORE,
+        "the server is stopping",
+    )
+}
+
+/// `OVMS_InferenceAsync`: on `Ok` the job was accepted and `done` will run exactly once; on
+/// `Err` it was refused and `done` never runs. Blocks while the version's queue is full.
+pub fn infer_async(manager: &ServableManager, request: &Request, done: Done) -> Result<()> {
+    let job = accept(manager, request, done)?;
+    let pool = job.servable.loaded().pool.clone();
     match pool.submit(job, Blocking::enter) {
         Submitted::Now(job, slot) => job.begin(slot).map_err(|(mut job, occupied, error)| {
             drop(occupied);
@@ -270,12 +287,67 @@ pub fn infer_async(manager: &ServableManager, request: &Request, done: Done) -> 
             error
         }),
         Submitted::Queued => Ok(()),
+        Submitted::Closed(mut job) | Submitted::Full(mut job) => {
+            job.refuse();
+            Err(stopping())
+        }
+    }
+}
+
+/// A network request's job: accepted, waiting for room in its version's queue without holding
+/// a thread.
+pub struct Waiting(Box<Job>);
+
+/// As `infer_async`, for a caller on an async runtime: a full queue hands the job back as
+/// `Waiting` (already accepted: `done` runs exactly once, also if it is dropped).
+pub fn infer_async_or_wait(
+    manager: &ServableManager,
+    request: &Request,
+    done: Done,
+) -> Result<Option<Waiting>> {
+    let job = accept(manager, request, done)?;
+    let pool = job.servable.loaded().pool.clone();
+    match pool.try_submit(job) {
+        Submitted::Now(job, slot) => {
+            job.begin(slot)
+                .map(|()| None)
+                .map_err(|(mut job, occupied, error)| {
+                    drop(occupied);
+                    job.refuse();
+                    error
+                })
+        }
+        Submitted::Queued => Ok(None),
         Submitted::Closed(mut job) => {
             job.refuse();
-            Err(Error::with(
-                StatusCode::MODEL_VERSION_NOT_LOADED_ANYMORE,
-                "the server is stopping",
-            ))
+            Err(stopping())
+        }
+        Submitted::Full(job) => Ok(Some(Waiting(job))),
+    }
+}
+
+impl Waiting {
+    /// Waits for room in the queue and submits; the outcome reaches the job's `done`.
+    pub async fn submit(self) {
+        let mut job = self.0;
+        let pool = job.servable.loaded().pool.clone();
+        loop {
+            let room = pool.room().notified();
+            tokio::pin!(room);
+            room.as_mut().enable();
+            job = match pool.try_submit(job) {
+                Submitted::Now(job, slot) => {
+                    if let Err((job, occupied, error)) = job.begin(slot) {
+                        drop(occupied);
+                        job.deliver_later(Err(error));
+                    }
+                    return;
+                }
+                Submitted::Queued => return,
+                Submitted::Closed(job) => return job.deliver_later(Err(stopping())),
+                Submitted::Full(job) => job,
+            };
+            room.await;
         }
     }
 }

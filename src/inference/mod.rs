@@ -9,7 +9,9 @@ mod strings;
 mod sync;
 mod validate;
 
-pub use asynchronous::{Done, in_job_callback, infer_async, wait_for_callbacks};
+pub use asynchronous::{
+    Done, Waiting, in_job_callback, infer_async, infer_async_or_wait, wait_for_callbacks,
+};
 pub use request::{Buffer, Request, Side, display_name, parameter_size};
 pub use response::{OutputData, Response, ResponseOutput};
 pub use strings::StdStringArray;
