@@ -732,6 +732,18 @@ class Server:
         _check(self._lib.OVMS_GetServableState(self._server(), name.encode(), version, byref(state)))
         return ServableState(state.value)
 
+    def slots(self, name: str, version: int = 0) -> tuple[int, int, int]:
+        """``OVMS_ExServableSlots`` (an extension): the version's infer-request slots, how many
+        are idle, and how many requests wait for one."""
+        name, version = _servable_args(name, version)
+        slots, idle, queued = c_uint32(), c_uint32(), c_uint32()
+        _check(
+            self._lib.OVMS_ExServableSlots(
+                self._server(), name.encode(), version, byref(slots), byref(idle), byref(queued)
+            )
+        )
+        return slots.value, idle.value, queued.value
+
     def servable_metadata(self, name: str, version: int = 0) -> ServableMetadata:
         """``OVMS_GetServableMetadata``: inputs and outputs of a servable version."""
         return self._signature(*_servable_args(name, version), refresh=True).metadata

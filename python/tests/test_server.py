@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import openvino as ov
 
-from ovms_shared import DataType, ServableMetadata, ServableState, Server, TensorInfo
+from ovms_shared import DataType, OvmsError, ServableMetadata, ServableState, Server, TensorInfo
 
 
 def test_live_ready(server):
@@ -79,3 +80,10 @@ def test_enums_print_as_their_names(server):
     assert str(DataType.FP32) == "DataType.FP32"
     assert str(LogLevel.ERROR) == "LogLevel.ERROR"
     assert str(StatusCode.NONEXISTENT_PTR) == "StatusCode.NONEXISTENT_PTR"
+
+
+def test_slots_reports_the_pool(server):
+    # dummy runs with nireq 2 in the shared config; nothing is in flight between tests.
+    assert server.slots("dummy") == (2, 2, 0)
+    with pytest.raises(OvmsError):
+        server.slots("no_such_model")
