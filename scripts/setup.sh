@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up everything the project needs on a fresh Debian machine with Rust: cmake and a C
 # compiler (apt), a Python venv with the OpenVINO runtime from PyPI (.venv, which the library
-# finds by itself), a release build of libovms_shared.so, and the Python wheel installed into a
-# venv of its own (.venv-wheel, for python/tests/test_wheel.py). Safe to run again.
+# finds by itself), a release build of libovms_shared.so and of the `ovms` server binary, and
+# the Python wheel installed into a venv of its own (.venv-wheel, for
+# python/tests/test_wheel.py). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,13 +20,14 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if ! .venv/bin/python -c "import openvino, numpy, pytest, onnx; assert openvino.__version__.startswith('$OPENVINO_VERSION')" 2>/dev/null; then
+if ! .venv/bin/python -c "import openvino, numpy, pytest, onnx, yaml; assert openvino.__version__.startswith('$OPENVINO_VERSION')" 2>/dev/null; then
     echo "setup: creating .venv with openvino==$OPENVINO_VERSION"
     python3 -m venv .venv
-    .venv/bin/pip install -q --disable-pip-version-check "openvino==$OPENVINO_VERSION" numpy onnx pytest
+    .venv/bin/pip install -q --disable-pip-version-check "openvino==$OPENVINO_VERSION" numpy onnx pytest pyyaml
 fi
 
-echo "setup: building libovms_shared.so"
+# Builds every target of the package: the library and target/release/ovms.
+echo "setup: building libovms_shared.so and the ovms binary"
 cargo build --release --quiet
 
 echo "setup: building the Python wheel, installing it into .venv-wheel"

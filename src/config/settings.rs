@@ -80,10 +80,14 @@ impl Default for ServerSettings {
     }
 }
 
-/// `OVMS_ModelsSettings`: the config file path.
+/// `OVMS_ModelsSettings`: where the models to serve are described.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelsSettings {
     pub config_path: String,
+    /// The `ovms` binary's single-model mode: a config.json text made from its model flags,
+    /// served in place of a file (re-read from memory each cycle, so only the version folders
+    /// change). The C API never sets it.
+    pub config_text: Option<String>,
 }
 
 /// Removes `.` and folds `..` lexically, as OVMS stores the allowed local media path.
@@ -118,10 +122,18 @@ fn is_valid_host(address: &str) -> bool {
 impl ServerSettings {
     /// The checks OVMS makes when a server starts (all `OPTIONS_USAGE_ERROR`).
     pub fn validate(&self, models: &ModelsSettings) -> Result<()> {
-        if models.config_path.is_empty() {
-            return Err(usage_error(
-                "config path is required: the C API has no single-model mode",
-            ));
+        match (models.config_path.is_empty(), &models.config_text) {
+            (true, None) => {
+                return Err(usage_error(
+                    "config path is required: the C API has no single-model mode",
+                ));
+            }
+            (false, Some(_)) => {
+                return Err(usage_error(
+                    "a config path and a single-model config exclude each other",
+                ));
+            }
+            _ => {}
         }
         for (name, port) in [("gRPC port", self.grpc_port), ("REST port", self.rest_port)] {
             if port > 65535 {
@@ -182,6 +194,7 @@ mod tests {
     fn models() -> ModelsSettings {
         ModelsSettings {
             config_path: "config.json".into(),
+            ..Default::default()
         }
     }
 
@@ -195,6 +208,19 @@ mod tests {
         let usage = |s: ServerSettings, m: ModelsSettings| s.validate(&m).unwrap_err().code;
         assert_eq!(
             usage(ServerSettings::default(), ModelsSettings::default()),
+            StatusCode::OPTIONS_USAGE_ERROR
+        );
+        let single_model = ModelsSettings {
+            config_text: Some(r#"{"model_config_list": []}"#.into()),
+            ..Default::default()
+        };
+        assert_eq!(ServerSettings::default().validate(&single_model), Ok(()));
+        let both_sources = ModelsSettings {
+            config_path: "config.json".into(),
+            ..single_model
+        };
+        assert_eq!(
+            usage(ServerSettings::default(), both_sources),
             StatusCode::OPTIONS_USAGE_ERROR
         );
         let same_ports = ServerSettings {

@@ -8,9 +8,8 @@ use crate::inference;
 use crate::model::ServableManager;
 use crate::ov;
 use crate::status::{Error, Result, StatusCode};
-use crate::watcher::{Reloader, Watcher};
+use crate::watcher::{ConfigSource, Reloader, Watcher};
 use serde_json::{Map, Value};
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock, TryLockError};
 use std::time::Duration;
@@ -115,7 +114,9 @@ impl Server {
         let core =
             ov::Core::new().map_err(|e| Error::with(StatusCode::INTERNAL_ERROR, e.to_string()))?;
         let manager = Arc::new(ServableManager::new(core, settings.cache_dir.clone()));
-        let reloader = Arc::new(Reloader::new(Path::new(&models.config_path)));
+        let source = ConfigSource::of(models);
+        let described = source.to_string();
+        let reloader = Arc::new(Reloader::new(source));
         // The first cycle is the initial load: a config that cannot be read or parsed fails the
         // start (the server stays live but not ready, as in OVMS).
         reloader.cycle(&manager)?;
@@ -139,10 +140,7 @@ impl Server {
         *self.manager.write().unwrap_or_else(|e| e.into_inner()) = Some(manager);
         *self.reloading.lock().unwrap_or_else(|e| e.into_inner()) =
             Some(Reloading { reloader, watcher });
-        log::info!(
-            "server started from {} with {served} models",
-            models.config_path
-        );
+        log::info!("server started from {described} with {served} models");
         Ok(())
     }
 

@@ -9,13 +9,14 @@
 //! are refused, requests in flight and queued finish on them), and versions that failed to load
 //! are tried again.
 
-use crate::config::{Config, ModelConfig, VersionPolicy, read_config_text};
+use crate::config::{Config, ModelConfig, ModelsSettings, VersionPolicy, read_config_text};
 use crate::model::{
     Model, ModelVersion, ServableManager, VersionState, discover_versions, load_version,
     select_versions,
 };
 use crate::status::{Result, StatusCode};
 use std::collections::BTreeSet;
+use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -26,40 +27,79 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Runs reload cycles for one server's config file; cycles never overlap.
+/// Where a server's config.json text comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigSource {
+    /// A file, re-read every cycle; relative base paths resolve against its folder.
+    File(PathBuf),
+    /// A text held in memory (the `ovms` binary's single-model mode); relative base paths
+    /// resolve against the working directory, as OVMS resolves `--model_path`.
+    Text(String),
+}
+
+impl ConfigSource {
+    /// The source the models settings name (the text when there is one).
+    pub fn of(models: &ModelsSettings) -> ConfigSource {
+        match &models.config_text {
+            Some(text) => ConfigSource::Text(text.clone()),
+            None => ConfigSource::File(PathBuf::from(&models.config_path)),
+        }
+    }
+
+    fn read(&self) -> Result<String> {
+        match self {
+            ConfigSource::File(path) => read_config_text(path),
+            ConfigSource::Text(text) => Ok(text.clone()),
+        }
+    }
+
+    fn folder(&self) -> &Path {
+        match self {
+            ConfigSource::File(path) => path.parent().unwrap_or(Path::new(".")),
+            ConfigSource::Text(_) => Path::new(""),
+        }
+    }
+}
+
+impl fmt::Display for ConfigSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigSource::File(path) => write!(f, "config {}", path.display()),
+            ConfigSource::Text(_) => f.write_str("the command line's model"),
+        }
+    }
+}
+
+/// Runs reload cycles for one server's config; cycles never overlap.
 pub struct Reloader {
-    config_path: PathBuf,
+    source: ConfigSource,
     /// The config text applied last; held for a whole cycle.
     applied: Mutex<Option<String>>,
 }
 
 impl Reloader {
-    pub fn new(config_path: &Path) -> Reloader {
+    pub fn new(source: ConfigSource) -> Reloader {
         Reloader {
-            config_path: config_path.to_path_buf(),
+            source,
             applied: Mutex::new(None),
         }
     }
 
-    /// One cycle. An error means the config file could not be read or is invalid: nothing that
+    /// One cycle. An error means the config could not be read or is invalid: nothing that
     /// serves changed for it (the version folders were still rescanned).
     pub fn cycle(&self, manager: &ServableManager) -> Result<()> {
         let mut applied = lock(&self.applied);
-        let folder = self.config_path.parent().unwrap_or(Path::new("."));
-        let outcome = read_config_text(&self.config_path).and_then(|text| {
+        let outcome = self.source.read().and_then(|text| {
             if applied.as_deref() == Some(text.as_str()) {
                 return Ok(());
             }
-            let config = Config::parse(&text, folder)?;
+            let config = Config::parse(&text, self.source.folder())?;
             apply_config(manager, &config);
             *applied = Some(text);
             Ok(())
         });
         if let Err(error) = &outcome {
-            log::error!(
-                "config {}: {error}; what is served stays as it was",
-                self.config_path.display()
-            );
+            log::error!("{}: {error}; what is served stays as it was", self.source);
         }
         for model in manager.models() {
             sync_versions(manager, &model);
@@ -255,5 +295,74 @@ impl Watcher {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ov::Core;
+    use crate::status::StatusCode;
+
+    fn manager() -> ServableManager {
+        ServableManager::new(
+            Core::new().expect("OpenVINO runtime (set OVMS_OPENVINO_LIB)"),
+            String::new(),
+        )
+    }
+
+    /// The single-model mode's source: a text in memory, parsed like a file (a relative base
+    /// path resolves against the working directory, the crate root under `cargo test`), and
+    /// its version folders are loaded.
+    #[test]
+    fn a_text_source_serves_its_model() {
+        let text = r#"{"model_config_list": [{"config": {"name": "dummy", "base_path": "models/dummy", "nireq": 2}}]}"#;
+        let source = ConfigSource::Text(text.to_string());
+        assert_eq!(source.to_string(), "the command line's model");
+        let reloader = Reloader::new(source);
+        let manager = manager();
+        assert_eq!(reloader.cycle(&manager), Ok(()));
+        let model = manager.model("dummy").expect("dummy is served");
+        let config = model.config().expect("its config");
+        assert_eq!(config.base_path, Path::new("models/dummy"));
+        assert_eq!(config.nireq, 2);
+        let versions = model.versions();
+        assert_eq!(versions.keys().copied().collect::<Vec<_>>(), vec![1]);
+        assert_eq!(versions[&1].state, VersionState::Available);
+        // The next cycle sees the same text: the serving version is kept, not reloaded.
+        let serving = versions[&1].serving.clone().expect("a serving version");
+        assert_eq!(reloader.cycle(&manager), Ok(()));
+        let again = model.versions()[&1].serving.clone().expect("still serving");
+        assert!(Arc::ptr_eq(&serving, &again));
+    }
+
+    /// A text that breaks the schema fails the cycle as a file would, naming the key.
+    #[test]
+    fn an_invalid_text_source_fails_like_a_file() {
+        let text = r#"{"model_config_list": [{"config": {"name": "dummy", "nireq": "two"}}]}"#;
+        let reloader = Reloader::new(ConfigSource::Text(text.to_string()));
+        let manager = manager();
+        let error = reloader.cycle(&manager).unwrap_err();
+        assert_eq!(error.code, StatusCode::JSON_INVALID);
+        assert!(error.details().contains("nireq"), "{error}");
+        assert!(manager.models().is_empty());
+    }
+
+    #[test]
+    fn the_settings_choose_the_source() {
+        let file = ModelsSettings {
+            config_path: "/srv/config.json".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            ConfigSource::of(&file),
+            ConfigSource::File("/srv/config.json".into())
+        );
+        assert_eq!(ConfigSource::of(&file).folder(), Path::new("/srv"));
+        let text = ModelsSettings {
+            config_text: Some("{}".into()),
+            ..Default::default()
+        };
+        assert_eq!(ConfigSource::of(&text), ConfigSource::Text("{}".into()));
     }
 }
