@@ -147,6 +147,28 @@ pub async fn infer(
     interface: Interface,
 ) -> Result<Answer> {
     let _ = interface;
+    let (model_version, answered) = submit(name, version, inputs)?;
+    let response = answered.await.unwrap_or_else(|_| {
+        Err(Error::with(
+            StatusCode::INTERNAL_ERROR,
+            "the request was lost by an internal failure",
+        ))
+    })?;
+    Ok(Answer {
+        model_name: name.to_string(),
+        model_version,
+        outputs: outputs(response)?,
+    })
+}
+
+/// Builds the request and starts it; returns the version that runs it and where its result
+/// will come. Not async: the request and the buffers it points at are not `Send`, and must not
+/// live across an await of `infer` (whose future the servers move between threads).
+fn submit(
+    name: &str,
+    version: i64,
+    inputs: Vec<Input>,
+) -> Result<(i64, oneshot::Receiver<Result<Response>>)> {
     let manager = SERVER.manager()?;
     // The version that will run it, for the answer (a reload may retire it meanwhile; the
     // request then still runs on it).
@@ -198,19 +220,7 @@ pub async fn infer(
         }),
     )?;
     // The request itself may go now: the inference works on its own plan.
-    drop(request);
-    drop(manager);
-    let response = answered.await.unwrap_or_else(|_| {
-        Err(Error::with(
-            StatusCode::INTERNAL_ERROR,
-            "the request was lost by an internal failure",
-        ))
-    })?;
-    Ok(Answer {
-        model_name: name.to_string(),
-        model_version,
-        outputs: outputs(response)?,
-    })
+    Ok((model_version, answered))
 }
 
 /// The buffers a request points at, moved into its callback.
