@@ -32,7 +32,7 @@ pub fn parse_version(text: &str) -> Result<i64> {
 
 /// OVMS's coherency rule for where the bytes are: when `raw_input_contents` is used it holds
 /// one blob per input, and no input carries `contents` besides.
-pub fn check_raw_contents(inputs: &[InferInputTensor], raw_count: usize) -> Result<()> {
+fn check_raw_contents(inputs: &[InferInputTensor], raw_count: usize) -> Result<()> {
     if raw_count == 0 {
         return Ok(());
     }
@@ -109,9 +109,17 @@ fn element_count(shape: &[i64]) -> Option<usize> {
     })
 }
 
-/// Decodes the inputs; `raw` is `raw_input_contents` (empty when the typed contents are used),
-/// one blob per input by index.
-pub fn decode_inputs(inputs: Vec<InferInputTensor>, raw: Vec<Bytes>) -> Result<Decoded> {
+/// Decodes the inputs of a request to a model with `model_inputs` inputs; `raw` is
+/// `raw_input_contents` (empty when the typed contents are used), one blob per input by index.
+pub fn decode_inputs(
+    inputs: Vec<InferInputTensor>,
+    raw: Vec<Bytes>,
+    model_inputs: usize,
+) -> Result<Decoded> {
+    // OVMS checks the number of inputs before the contents; the core reports a wrong one.
+    if inputs.len() == model_inputs {
+        check_raw_contents(&inputs, raw.len())?;
+    }
     let use_raw = !raw.is_empty();
     let mut blobs = raw.into_iter();
     let mut decoded = Decoded {
@@ -291,6 +299,14 @@ mod tests {
             "{}",
             error.details()
         );
+        // With the wrong number of inputs for the model, the core's INVALID_NO_OF_INPUTS comes
+        // first, as in OVMS.
+        let one_blob = vec![Bytes::from_static(&[0; 4])];
+        assert!(decode_inputs(two.clone(), one_blob.clone(), 3).is_ok());
+        assert_eq!(
+            decode_inputs(two, one_blob, 2).err().map(|e| e.code),
+            Some(StatusCode::INVALID_MESSAGE_STRUCTURE)
+        );
     }
 
     #[test]
@@ -320,7 +336,7 @@ mod tests {
         for (datatype, expected) in cases {
             let mut input = tensor("x", datatype, &[2]);
             input.contents = Some(contents.clone());
-            let decoded = decode_inputs(vec![input], Vec::new()).unwrap();
+            let decoded = decode_inputs(vec![input], Vec::new(), 1).unwrap();
             assert_eq!(raw_of(&decoded.inputs[0].data), &expected[..], "{datatype}");
             assert!(decoded.miscounts.0.is_empty(), "{datatype}");
         }
@@ -336,7 +352,7 @@ mod tests {
         // FP16 has no typed field: no element at all.
         let mut half = tensor("h", "FP16", &[2]);
         half.contents = Some(InferTensorContents::default());
-        let decoded = decode_inputs(vec![input, half], Vec::new()).unwrap();
+        let decoded = decode_inputs(vec![input, half], Vec::new(), 2).unwrap();
         let core = Error::with(
             StatusCode::INVALID_CONTENT_SIZE,
             "Expected: 40 bytes; Actual: 36 bytes; input name: b",
@@ -361,20 +377,20 @@ mod tests {
     #[test]
     fn raw_bytes_inputs_are_split_or_refused() {
         let blob = Bytes::from_static(b"\x02\x00\x00\x00hi\x00\x00\x00\x00");
-        let decoded = decode_inputs(vec![tensor("s", "BYTES", &[2])], vec![blob]).unwrap();
+        let decoded = decode_inputs(vec![tensor("s", "BYTES", &[2])], vec![blob], 1).unwrap();
         match &decoded.inputs[0].data {
             InputData::Strings(strings) => assert_eq!(strings, &[&b"hi"[..], b""]),
             InputData::Raw(_) => panic!("raw"),
         }
         assert!(decoded.miscounts.0.is_empty());
         let truncated = Bytes::from_static(b"\x05\x00\x00\x00hi");
-        let error = decode_inputs(vec![tensor("s", "BYTES", &[1])], vec![truncated])
+        let error = decode_inputs(vec![tensor("s", "BYTES", &[1])], vec![truncated], 1)
             .err()
             .unwrap();
         assert_eq!(error.code, StatusCode::INVALID_INPUT_FORMAT);
         // Raw numbers are passed as they are, for the core to check their size.
         let blob = Bytes::from_static(&[0; 7]);
-        let decoded = decode_inputs(vec![tensor("b", "FP32", &[2])], vec![blob]).unwrap();
+        let decoded = decode_inputs(vec![tensor("b", "FP32", &[2])], vec![blob], 1).unwrap();
         assert_eq!(raw_of(&decoded.inputs[0].data).len(), 7);
         assert!(decoded.miscounts.0.is_empty());
     }

@@ -1,7 +1,7 @@
 //! The RPCs of `inference.GRPCInferenceService`, with OVMS's answers and codes
 //! (OVMS: src/kfs_frontend/kfs_grpc_inference_service.cpp).
 
-use super::decode::{check_raw_contents, decode_inputs, parse_version};
+use super::decode::{decode_inputs, parse_version};
 use super::proto::grpc_inference_service_server::GrpcInferenceService;
 use super::proto::model_infer_response::InferOutputTensor;
 use super::proto::model_metadata_response::TensorMetadata as ProtoTensor;
@@ -138,14 +138,7 @@ async fn model_infer(request: ModelInferRequest) -> Result<ModelInferResponse> {
     let expected_inputs = servable.loaded().inputs.len();
     let served_version = servable.version().version;
     drop(servable);
-    let decoded = (|| {
-        // OVMS checks the number of inputs first; the core says it when it is wrong.
-        if inputs.len() == expected_inputs {
-            check_raw_contents(&inputs, raw_input_contents.len())?;
-        }
-        decode_inputs(inputs, raw_input_contents)
-    })();
-    let decoded = decoded.inspect_err(|_| {
+    let decoded = decode_inputs(inputs, raw_input_contents, expected_inputs).inspect_err(|_| {
         count_request(
             Interface::Grpc,
             Method::ModelInfer,
