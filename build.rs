@@ -7,12 +7,16 @@
 //! `libs/`, `lib/`, `lib/intel64/` or `runtime/...` holding `libopenvino.so.<version>`), else in
 //! the Python wheel of the venv the library searches at run time: `$OVMS_SETUP_VENV`, else
 //! `<crate>/.venv`. `$CXX` names the compiler (default `c++`).
+//!
+//! It also generates the KServe v2 gRPC service from `proto/inference.proto`, with protox (a
+//! protobuf compiler in Rust, so no `protoc` binary is needed) and tonic-prost-build.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const SOURCE: &str = "src/ov/rt_info/rt_info.cpp";
 const OUTPUT: &str = "libovms_rt_info.so";
+const PROTO: &str = "proto/inference.proto";
 
 /// Where OpenVINO's C++ headers and libopenvino.so.<version> are.
 struct OpenVino {
@@ -27,6 +31,9 @@ fn main() {
         println!("cargo::rerun-if-env-changed={var}");
     }
     println!("cargo::rustc-check-cfg=cfg(ovms_rt_info)");
+    if let Err(why) = generate_grpc() {
+        panic!("cannot generate the gRPC service from {PROTO}: {why}");
+    }
     match build() {
         Ok((built, soname)) => {
             println!("cargo::rustc-cfg=ovms_rt_info");
@@ -39,6 +46,23 @@ fn main() {
             println!("cargo::rustc-env=OVMS_RT_INFO_MISSING={why}");
         }
     }
+}
+
+/// Generates `inference.rs` (messages and the server side of GRPCInferenceService) in
+/// `$OUT_DIR`. The tensor blobs are `bytes::Bytes`, so a request's buffers are slices of the
+/// received message and a response's are the outputs' own storage: no copy either way.
+fn generate_grpc() -> Result<(), String> {
+    println!("cargo::rerun-if-changed={PROTO}");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let files =
+        protox::compile([root.join(PROTO)], [root.join("proto")]).map_err(|e| e.to_string())?;
+    tonic_prost_build::configure()
+        .build_client(false)
+        .bytes(".inference.ModelInferRequest.raw_input_contents")
+        .bytes(".inference.ModelInferResponse.raw_output_contents")
+        .bytes(".inference.InferTensorContents.bytes_contents")
+        .compile_fds(files)
+        .map_err(|e| e.to_string())
 }
 
 /// Compiles the part into `$OUT_DIR`; returns its path and the name of the libopenvino it

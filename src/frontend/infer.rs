@@ -147,6 +147,37 @@ pub async fn infer(
     interface: Interface,
 ) -> Result<Answer> {
     let _ = interface;
+    let (model_version, answered, waiting) = submit(name, version, inputs)?;
+    // A full queue: wait for room here, holding no thread (a client that goes away drops
+    // the job, which then calls back with a failure nobody reads).
+    if let Some(waiting) = waiting {
+        waiting.submit().await;
+    }
+    let response = answered.await.unwrap_or_else(|_| {
+        Err(Error::with(
+            StatusCode::INTERNAL_ERROR,
+            "the request was lost by an internal failure",
+        ))
+    })?;
+    Ok(Answer {
+        model_name: name.to_string(),
+        model_version,
+        outputs: outputs(response)?,
+    })
+}
+
+/// Builds the request and starts it; returns the version that runs it, where its result will
+/// come, and the job if it waits for room in the version's queue. Not async: the request and the buffers it points at are not `Send`, and must not
+/// live across an await of `infer` (whose future the servers move between threads).
+fn submit(
+    name: &str,
+    version: i64,
+    inputs: Vec<Input>,
+) -> Result<(
+    i64,
+    oneshot::Receiver<Result<Response>>,
+    Option<inference::Waiting>,
+)> {
     let manager = SERVER.manager()?;
     // The version that will run it, for the answer (a reload may retire it meanwhile; the
     // request then still runs on it).
@@ -198,24 +229,7 @@ pub async fn infer(
         }),
     )?;
     // The request itself may go now: the inference works on its own plan.
-    drop(request);
-    drop(manager);
-    // A full queue: wait for room here, holding no thread (a client that goes away drops
-    // the job, which then calls back with a failure nobody reads).
-    if let Some(waiting) = waiting {
-        waiting.submit().await;
-    }
-    let response = answered.await.unwrap_or_else(|_| {
-        Err(Error::with(
-            StatusCode::INTERNAL_ERROR,
-            "the request was lost by an internal failure",
-        ))
-    })?;
-    Ok(Answer {
-        model_name: name.to_string(),
-        model_version,
-        outputs: outputs(response)?,
-    })
+    Ok((model_version, answered, waiting))
 }
 
 /// The buffers a request points at, moved into its callback.
