@@ -147,6 +147,26 @@ pub async fn infer(
     interface: Interface,
 ) -> Result<Answer> {
     let _ = interface;
+    // Submitted by a plain function, so the request and its raw pointers (not Send) are gone
+    // before the await and the future can move between the runtime's threads.
+    let (model_version, answered) = submit(name, version, inputs)?;
+    let response = answered.await.unwrap_or_else(|_| {
+        Err(Error::with(
+            StatusCode::INTERNAL_ERROR,
+            "the request was lost by an internal failure",
+        ))
+    })?;
+    Ok(Answer {
+        model_name: name.to_string(),
+        model_version,
+        outputs: outputs(response)?,
+    })
+}
+
+/// The version that will run the request, and where its result will arrive.
+type Submitted = (i64, oneshot::Receiver<Result<Response>>);
+
+fn submit(name: &str, version: i64, inputs: Vec<Input>) -> Result<Submitted> {
     let manager = SERVER.manager()?;
     // The version that will run it, for the answer (a reload may retire it meanwhile; the
     // request then still runs on it).
@@ -198,19 +218,7 @@ pub async fn infer(
         }),
     )?;
     // The request itself may go now: the inference works on its own plan.
-    drop(request);
-    drop(manager);
-    let response = answered.await.unwrap_or_else(|_| {
-        Err(Error::with(
-            StatusCode::INTERNAL_ERROR,
-            "the request was lost by an internal failure",
-        ))
-    })?;
-    Ok(Answer {
-        model_name: name.to_string(),
-        model_version,
-        outputs: outputs(response)?,
-    })
+    Ok((model_version, answered))
 }
 
 /// The buffers a request points at, moved into its callback.
