@@ -229,10 +229,13 @@ fn describe(node: &Value, only_input: bool) -> Result<Described> {
     })
 }
 
-/// `raw` as `Bytes` whose start is aligned for any element type: the slice itself when it is,
-/// else an aligned copy.
-fn aligned(raw: Bytes) -> Bytes {
-    if raw.as_ptr().align_offset(std::mem::align_of::<u64>()) == 0 {
+/// `raw` as `Bytes` whose start is aligned for elements of `datatype`: the slice itself when it
+/// is (OpenVINO may read a large input in place), else a copy aligned for any type.
+fn aligned(raw: Bytes, datatype: &str) -> Bytes {
+    let alignment = DataType::from_kserve_name(datatype)
+        .and_then(DataType::element_size)
+        .unwrap_or(std::mem::align_of::<u64>());
+    if raw.as_ptr().align_offset(alignment) == 0 {
         return raw;
     }
     struct Words(Vec<u64>, usize);
@@ -411,7 +414,7 @@ fn cut_binary(binary: Bytes, described: Vec<Described>, decoded: &mut Decoded) -
                 (InputData::Strings(flat.strings), Some(flat.count))
             }
             Some(flat) => (
-                InputData::Raw(aligned(Bytes::from(flat.raw))),
+                InputData::Raw(aligned(Bytes::from(flat.raw), &datatype)),
                 Some(flat.count),
             ),
             None => {
@@ -435,7 +438,7 @@ fn cut_binary(binary: Bytes, described: Vec<Described>, decoded: &mut Decoded) -
                         None => (InputData::Raw(blob), None),
                     }
                 } else {
-                    (InputData::Raw(aligned(blob)), None)
+                    (InputData::Raw(aligned(blob, &datatype)), None)
                 }
             }
         };
@@ -525,10 +528,21 @@ mod tests {
         assert_eq!(decoded.element_counts, vec![None, None, Some(2)]);
         assert!(decoded.binary_by_default);
         assert_eq!(decoded.binary_outputs, vec![("o".to_string(), false)]);
-        // Every raw input starts aligned, whatever the JSON's length.
-        for input in &decoded.inputs[..2] {
-            assert_eq!(raw(input).as_ptr().align_offset(8), 0);
-        }
+        // Every raw input starts aligned for its type, whatever the JSON's length.
+        assert_eq!(raw(&decoded.inputs[0]).as_ptr().align_offset(4), 0);
+    }
+
+    #[test]
+    fn misaligned_blobs_are_copied_aligned() {
+        let body = Bytes::from((0u8..64).collect::<Vec<u8>>());
+        let start = body.as_ptr().align_offset(8);
+        let misaligned = body.slice(start + 1..start + 17);
+        let fixed = aligned(misaligned.clone(), "FP32");
+        assert_eq!(fixed.as_ptr().align_offset(8), 0);
+        assert_eq!(fixed, misaligned);
+        // Bytes need no alignment: the slice itself is kept.
+        let kept = aligned(misaligned.clone(), "UINT8");
+        assert_eq!(kept.as_ptr(), misaligned.as_ptr());
     }
 
     #[test]

@@ -28,6 +28,19 @@ const JSON: &str = "application/json";
 /// Prometheus's classic text format, as OVMS serves `/metrics`.
 const METRICS_TEXT: &str = "text/plain; version=0.0.4";
 const TEXT: &str = "text/plain";
+/// Whether reading a body failed on the size limit (a body without Content-Length that grew
+/// past it); the limit's error type is private to http-body-util, so its text is looked for.
+fn exceeds_limit(error: &axum::Error) -> bool {
+    let mut cause: Option<&dyn std::error::Error> = Some(error);
+    while let Some(current) = cause {
+        if current.to_string().contains("length limit exceeded") {
+            return true;
+        }
+        cause = current.source();
+    }
+    false
+}
+
 /// The binary extension's header, in requests and responses.
 const INFERENCE_HEADER_CONTENT_LENGTH: &str = "inference-header-content-length";
 
@@ -144,6 +157,7 @@ async fn handle(request: Request) -> Response {
                 failure(&Error::new(StatusCode::SERVER_NOT_READY))
             }
         }
+        // No `extensions`: OVMS lists none, and its JSON printer leaves the empty list out.
         Route::ServerMetadata => ok_json(&json!({
             "name": server::SERVER_NAME,
             "version": server::version(),
@@ -180,9 +194,7 @@ fn too_large(declared: Option<u64>) -> Response {
 
 /// A body that could not be read: over the limit without a declared length, or cut short.
 fn unreadable_body(error: axum::Error) -> Response {
-    let over_limit = std::error::Error::source(&error)
-        .is_some_and(|source| source.to_string().contains("length limit exceeded"));
-    if over_limit {
+    if exceeds_limit(&error) {
         return too_large(None);
     }
     let body = json!({ "error": format!("Request body could not be read: {error}") });
@@ -382,6 +394,22 @@ async fn infer_route(path: ModelPath, json_length: Option<usize>, body: Bytes) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_body_past_the_limit_is_told_from_a_broken_one() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let read = |body: &'static str, limit| {
+            runtime.block_on(axum::body::to_bytes(Body::from(body), limit))
+        };
+        let error = read("hello", 4).expect_err("5 bytes are over a limit of 4");
+        assert!(exceeds_limit(&error));
+        assert!(read("hello", 5).is_ok());
+        assert!(!exceeds_limit(&axum::Error::new(
+            "error reading a body from connection"
+        )));
+    }
 
     #[test]
     fn depth_is_counted_outside_strings_only() {
