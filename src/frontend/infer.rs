@@ -167,8 +167,9 @@ pub async fn infer(
 }
 
 /// Builds the request and starts it; returns the version that runs it, where its result will
-/// come, and the job if it waits for room in the version's queue. Not async: the request and the buffers it points at are not `Send`, and must not
-/// live across an await of `infer` (whose future the servers move between threads).
+/// come, and the job if it waits for room in the version's queue. Not async: the request and
+/// the buffers it points at are not `Send`, and must not live across an await of `infer`
+/// (whose future the servers move between threads).
 fn submit(
     name: &str,
     version: i64,

@@ -378,6 +378,67 @@ impl StatusCode {
             SERVER_ALREADY_STARTED => "Server has already started",
             SERVER_ALREADY_STARTING => "Server is already starting",
             MODULE_ALREADY_INSERTED => "Module already inserted",
+            // The REST front end's codes.
+            REST_NOT_FOUND => "Requested REST resource not found",
+            REST_COULD_NOT_PARSE_VERSION => "Could not parse model version in request",
+            REST_INVALID_URL => "Invalid request URL",
+            REST_UNSUPPORTED_METHOD => "Unsupported method",
+            REST_BODY_IS_NOT_AN_OBJECT => "Request body should be JSON object",
+            REST_PREDICT_UNKNOWN_ORDER => {
+                "Invalid JSON structure. Could not detect row or column format"
+            }
+            REST_INSTANCES_NOT_AN_ARRAY => {
+                "Invalid JSON structure. Nonamed instance is not an array."
+            }
+            REST_NAMED_INSTANCE_NOT_AN_OBJECT => {
+                "Invalid JSON structure. One of named instances is not a JSON object."
+            }
+            REST_INPUT_NOT_PREALLOCATED => "Internal allocation error",
+            REST_NO_INSTANCES_FOUND => "Invalid JSON structure. Missing instances in row format",
+            REST_INSTANCES_NOT_NAMED_OR_NONAMED => {
+                "Could not detect neither named or nonamed format"
+            }
+            REST_COULD_NOT_PARSE_INSTANCE => {
+                "Could not parse instance content. Not valid ndarray detected"
+            }
+            REST_INSTANCES_BATCH_SIZE_DIFFER => {
+                "Invalid JSON structure. Request inputs have different batch sizes"
+            }
+            REST_INPUTS_NOT_AN_OBJECT => {
+                "Invalid JSON structure. One of inputs is not a JSON object."
+            }
+            REST_NO_INPUTS_FOUND => "Invalid JSON structure, missing inputs",
+            REST_COULD_NOT_PARSE_INPUT => {
+                "Could not parse input content. Not valid ndarray detected"
+            }
+            REST_COULD_NOT_PARSE_OUTPUT => "Could not parse output content.",
+            REST_COULD_NOT_PARSE_PARAMETERS => "Could not parse request parameters",
+            REST_PROTO_TO_STRING_ERROR => "Response parsing to JSON error",
+            REST_BASE64_DECODE_ERROR => "Decode Base64 to string error",
+            REST_UNSUPPORTED_PRECISION => {
+                "Could not parse input content. Unsupported data precision detected"
+            }
+            REST_SERIALIZE_TENSOR_CONTENT_INVALID_SIZE => {
+                "Size of data in tensor_content does not match declared tensor shape"
+            }
+            REST_SERIALIZE_VAL_FIELD_INVALID_SIZE => {
+                "Number of elements in xxx_val field does not match declared tensor shape"
+            }
+            REST_INFERENCE_HEADER_CONTENT_LENGTH_EXCEEDED => {
+                "Inference-Header-Content-Length header exceeds actual payload length"
+            }
+            REST_BINARY_DATA_SIZE_PARAMETER_INVALID => {
+                "binary_data_size parameter is invalid and cannot be parsed"
+            }
+            REST_BINARY_BUFFER_EXCEEDED => {
+                "Received buffer size is smaller than binary_data_size parameter indicates"
+            }
+            REST_INFERENCE_HEADER_CONTENT_LENGTH_INVALID => {
+                "Inference-Header-Content-Length header is invalid and couldn't be parsed"
+            }
+            REST_CONTENTS_FIELD_NOT_EMPTY => {
+                "Request contains values both in binary data and in content value"
+            }
             _ => "Undefined error",
         }
     }
