@@ -77,7 +77,10 @@ fn timestamp() -> String {
 
 impl log::Log for Logger {
     fn enabled(&self, metadata: &log::Metadata) -> bool {
+        // The network crates' (h2, hyper, tonic) info and debug records trace the protocol
+        // frame by frame: only their warnings and errors are server events.
         metadata.level() <= log::max_level()
+            && (metadata.target().starts_with("ovms") || metadata.level() <= log::Level::Warn)
     }
 
     fn log(&self, record: &log::Record) {
