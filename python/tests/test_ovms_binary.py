@@ -31,11 +31,6 @@ CLI_TIMEOUT = 20
 START_TIMEOUT = 30
 STOP_TIMEOUT = 20
 
-REST_PENDING = pytest.mark.xfail(
-    strict=False, reason="the REST front end is written in parallel; remove this mark once it is merged"
-)
-
-
 @pytest.fixture(scope="module", autouse=True)
 def binary_built():
     assert BINARY.is_file(), f"{BINARY} is missing: run `cargo build --release`"
@@ -236,7 +231,6 @@ def test_log_level_filters_the_log(tmp_path):
     assert "AVAILABLE" not in log.read_text()
 
 
-@REST_PENDING
 def test_health_and_metrics_over_http(tmp_path):
     config = write_config(tmp_path, {"dummy": {}})
     rest = free_port()
@@ -317,7 +311,6 @@ def test_runtime_args_serve_their_ports(tmp_path):
         assert stop(process) == 0
 
 
-@REST_PENDING
 def test_runtime_probe_and_metrics_paths(tmp_path):
     runtime, container = runtime_container()
     args, grpc, rest = kserve_args(tmp_path)
