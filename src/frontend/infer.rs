@@ -6,7 +6,7 @@
 
 use crate::datatype::DataType;
 use crate::inference::{self, Buffer, OutputData, Request, Response, Side};
-use crate::metrics::Interface;
+use crate::metrics::{Interface, Method};
 use crate::server::SERVER;
 use crate::status::{Error, Result, StatusCode};
 use bytes::Bytes;
@@ -140,19 +140,60 @@ enum Held {
 
 /// Runs one inference of `name` (`version` 0: the default version) on `inputs`, which came
 /// through `interface`, and returns every output of the model, or the error with OVMS's code.
+/// Its outcome is counted in the version's metrics (a request the core refuses or runs is
+/// counted there; one whose inputs cannot even be made into a request, here).
 pub async fn infer(
     name: &str,
     version: i64,
     inputs: Vec<Input>,
     interface: Interface,
 ) -> Result<Answer> {
-    let _ = interface;
     let manager = SERVER.manager()?;
     // The version that will run it, for the answer (a reload may retire it meanwhile; the
     // request then still runs on it).
     let servable = manager.servable(name, version)?;
     let model_version = servable.version().version;
+    let (request, held) = match build_request(name, version, inputs) {
+        Ok(built) => built,
+        Err(error) => {
+            if let Some(metrics) = &servable.version().metrics {
+                metrics.count(interface, Method::ModelInfer, false);
+            }
+            return Err(error);
+        }
+    };
     drop(servable);
+    let (answer, answered) = oneshot::channel();
+    let held = SendHeld(held);
+    inference::infer_async(
+        &manager,
+        &request,
+        interface,
+        Box::new(move |result| {
+            // The inference no longer reads the inputs once it calls back.
+            drop(held);
+            // A client that went away dropped the receiver: nothing to answer.
+            let _ = answer.send(result);
+        }),
+    )?;
+    // The request itself may go now: the inference works on its own plan.
+    drop(request);
+    drop(manager);
+    let response = answered.await.unwrap_or_else(|_| {
+        Err(Error::with(
+            StatusCode::INTERNAL_ERROR,
+            "the request was lost by an internal failure",
+        ))
+    })?;
+    Ok(Answer {
+        model_name: name.to_string(),
+        model_version,
+        outputs: outputs(response)?,
+    })
+}
+
+/// The library's request over the decoded inputs, and what it points at.
+fn build_request(name: &str, version: i64, inputs: Vec<Input>) -> Result<(Request, Vec<Held>)> {
     let mut request = Request::new(name.as_bytes(), version);
     let mut held = Vec::with_capacity(inputs.len());
     for input in inputs {
@@ -185,32 +226,7 @@ pub async fn infer(
         request.set_data(Side::Input, input.name.as_bytes(), buffer)?;
         held.push(keep);
     }
-    let (answer, answered) = oneshot::channel();
-    let held = SendHeld(held);
-    inference::infer_async(
-        &manager,
-        &request,
-        Box::new(move |result| {
-            // The inference no longer reads the inputs once it calls back.
-            drop(held);
-            // A client that went away dropped the receiver: nothing to answer.
-            let _ = answer.send(result);
-        }),
-    )?;
-    // The request itself may go now: the inference works on its own plan.
-    drop(request);
-    drop(manager);
-    let response = answered.await.unwrap_or_else(|_| {
-        Err(Error::with(
-            StatusCode::INTERNAL_ERROR,
-            "the request was lost by an internal failure",
-        ))
-    })?;
-    Ok(Answer {
-        model_name: name.to_string(),
-        model_version,
-        outputs: outputs(response)?,
-    })
+    Ok((request, held))
 }
 
 /// The buffers a request points at, moved into its callback.

@@ -2,9 +2,10 @@
 
 mod logging;
 
-use crate::config::{ModelsSettings, ServerSettings};
+use crate::config::{Config, ModelsSettings, ServerSettings};
 use crate::frontend::Frontends;
 use crate::inference;
+use crate::metrics;
 use crate::model::ServableManager;
 use crate::ov;
 use crate::status::{Error, Result, StatusCode};
@@ -112,6 +113,16 @@ impl Server {
         let frontends = Frontends::start(settings)?;
         *self.frontends.lock().unwrap_or_else(|e| e.into_inner()) = frontends;
         self.live.store(true, Ordering::Release);
+        // Metrics settings are read once per start (as OVMS), before any version loads, so
+        // every version gets its series; a bad one fails the start like a bad config. A
+        // config that cannot be read is reported by the first cycle.
+        let monitoring = Config::load(Path::new(&models.config_path))
+            .ok()
+            .and_then(|config| config.monitoring);
+        metrics::start(metrics::Selection::for_start(
+            settings,
+            monitoring.as_ref(),
+        )?);
         let core =
             ov::Core::new().map_err(|e| Error::with(StatusCode::INTERNAL_ERROR, e.to_string()))?;
         let manager = Arc::new(ServableManager::new(core, settings.cache_dir.clone()));
@@ -220,6 +231,8 @@ impl Server {
             frontends.finish();
         }
         drop(manager);
+        // A later start counts from zero.
+        metrics::stop();
         log::info!("server stopped");
     }
 }

@@ -183,11 +183,7 @@ fn load(
                 path.display(),
                 loaded.pool.stats().slots
             );
-            let serving = Arc::new(ModelVersion {
-                model_name: model.name.clone(),
-                version,
-                loaded,
-            });
+            let serving = Arc::new(ModelVersion::new(model.name.clone(), version, loaded));
             model.install(serving, (path.to_path_buf(), config.clone()));
             true
         }
