@@ -148,6 +148,26 @@ pub async fn infer(
     inputs: Vec<Input>,
     interface: Interface,
 ) -> Result<Answer> {
+    // Submitted by a plain function, so the request and its raw pointers (not Send) are gone
+    // before the await and the future can move between the runtime's threads.
+    let (model_version, answered) = submit(name, version, inputs, interface)?;
+    let response = answered.await.unwrap_or_else(|_| {
+        Err(Error::with(
+            StatusCode::INTERNAL_ERROR,
+            "the request was lost by an internal failure",
+        ))
+    })?;
+    Ok(Answer {
+        model_name: name.to_string(),
+        model_version,
+        outputs: outputs(response)?,
+    })
+}
+
+/// The version that will run the request, and where its result will arrive.
+type Submitted = (i64, oneshot::Receiver<Result<Response>>);
+
+fn submit(name: &str, version: i64, inputs: Vec<Input>, interface: Interface) -> Result<Submitted> {
     let manager = SERVER.manager()?;
     // The version that will run it, for the answer (a reload may retire it meanwhile; the
     // request then still runs on it).
@@ -177,19 +197,7 @@ pub async fn infer(
         }),
     )?;
     // The request itself may go now: the inference works on its own plan.
-    drop(request);
-    drop(manager);
-    let response = answered.await.unwrap_or_else(|_| {
-        Err(Error::with(
-            StatusCode::INTERNAL_ERROR,
-            "the request was lost by an internal failure",
-        ))
-    })?;
-    Ok(Answer {
-        model_name: name.to_string(),
-        model_version,
-        outputs: outputs(response)?,
-    })
+    Ok((model_version, answered))
 }
 
 /// The library's request over the decoded inputs, and what it points at.
@@ -235,3 +243,14 @@ struct SendHeld(#[allow(dead_code)] Vec<Held>);
 // SAFETY: `Bytes` is Send; a `StdStringArray` owns its heap memory and is only read (by the
 // inference, through the plan) until it is dropped in the callback.
 unsafe impl Send for SendHeld {}
+
+#[cfg(test)]
+mod tests {
+    /// The front ends run `infer` on a multi-threaded runtime: its future must be Send.
+    #[test]
+    fn the_inference_future_is_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        let future = super::infer("m", 0, Vec::new(), super::Interface::Grpc);
+        assert_send(&future);
+    }
+}
