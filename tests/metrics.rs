@@ -54,8 +54,13 @@ fn start(config: &Path, rest_port: u32) -> ovms_shared::status::Result<()> {
         log_level: LogLevel::Error,
         ..Default::default()
     };
-    let mut models = ModelsSettings::default();
-    models.config_path = config.to_string_lossy().into_owned();
+    // The update keeps this building when ModelsSettings gains fields (the binary's branch
+    // adds one).
+    #[allow(clippy::needless_update)]
+    let models = ModelsSettings {
+        config_path: config.to_string_lossy().into_owned(),
+        ..Default::default()
+    };
     SERVER.start(&settings, &models)
 }
 
