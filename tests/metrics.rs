@@ -212,30 +212,31 @@ fn metrics_of_a_real_server() {
     let pool = manager.servable("dummy", 0).unwrap().loaded().pool.clone();
     let slots = [pool.acquire(|| ()), pool.acquire(|| ())];
     let waiter = std::thread::spawn(move || infer_sync("dummy", "b", &[1.0; 10], &[1, 10]));
+    let in_flight = format!("ovms_current_requests{{{dummy}}}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while sample(&metrics::render().unwrap(), &in_flight) != Some(1.0) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the request never arrived"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
     std::thread::sleep(Duration::from_millis(200));
     let text = metrics::render().unwrap();
-    assert_eq!(
-        sample(&text, &format!("ovms_current_requests{{{dummy}}}")),
-        Some(1.0)
-    );
-    assert_eq!(
-        sample(&text, &format!("ovms_infer_req_active{{{dummy}}}")),
-        Some(2.0)
-    );
+    assert_eq!(sample(&text, &in_flight), Some(1.0));
+    let active = format!("ovms_infer_req_active{{{dummy}}}");
+    assert_eq!(sample(&text, &active), Some(2.0));
     drop(slots);
     assert!(waiter.join().unwrap());
     let text = metrics::render().unwrap();
-    let waited = sample(
-        &text,
-        &format!("ovms_wait_for_infer_req_time_us_sum{{{dummy}}}"),
-    )
-    .unwrap();
-    assert!(waited >= 200_000.0, "waited {waited} us");
-    assert_eq!(
-        sample(&text, &format!("ovms_current_requests{{{dummy}}}")),
-        Some(0.0)
-    );
+    let wait_sum = format!("ovms_wait_for_infer_req_time_us_sum{{{dummy}}}");
+    let waited = sample(&text, &wait_sum).unwrap();
+    // It began waiting microseconds after it was seen in flight, 200 ms before the release.
+    assert!(waited >= 100_000.0, "waited {waited} us");
+    assert_eq!(sample(&text, &in_flight), Some(0.0));
     drop((pool, manager));
+    #[cfg(feature = "fault-injection")]
+    injected_faults_count_as_failures(&ones);
 
     SERVER.stop();
     assert_eq!(
@@ -289,4 +290,29 @@ fn metrics_of_a_real_server() {
     assert_eq!(metrics::render(), None);
     SERVER.stop();
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Each failure the fault seam makes on the async path (start_async, tensor binding, the
+/// completion) is one failure, and nothing stays in flight. Run with
+/// `cargo test --release --features fault-injection --test metrics`.
+#[cfg(feature = "fault-injection")]
+fn injected_faults_count_as_failures(ones: &[f32]) {
+    use ovms_shared::fault::{self, Fault};
+    let text = metrics::render().unwrap();
+    let before = |family| sample(&text, &infer_series(family, "dummy")).unwrap();
+    let (succeeded, failed) = (
+        before("ovms_requests_success"),
+        before("ovms_requests_fail"),
+    );
+    for kind in [Fault::StartAsync, Fault::Bind, Fault::Completion] {
+        fault::set(kind, 1);
+        assert!(!infer_async("dummy", "b", ones, &[1, 10]), "{kind:?}");
+        fault::set(kind, 0);
+    }
+    let text = metrics::render().unwrap();
+    let now = |family| sample(&text, &infer_series(family, "dummy")).unwrap();
+    assert_eq!(now("ovms_requests_success"), succeeded);
+    assert_eq!(now("ovms_requests_fail"), failed + 3.0);
+    let current = r#"ovms_current_requests{name="dummy",version="1"}"#;
+    assert_eq!(sample(&text, current), Some(0.0));
 }
