@@ -6,6 +6,7 @@ use super::{
     UserCallback, bytes, ffi, ffi_void, non_null, put,
 };
 use crate::inference::{self, Buffer, Request, Side, parameter_size};
+use crate::metrics::Interface;
 use crate::server::SERVER;
 use crate::status::{Error, Result, StatusCode};
 use std::ffi::{c_char, c_void};
@@ -346,7 +347,7 @@ pub unsafe extern "C" fn OVMS_Inference(
         target.request.check_idle()?;
         let result = SERVER
             .manager()
-            .and_then(|manager| inference::infer(&manager, &target.request))
+            .and_then(|manager| inference::infer(&manager, &target.request, Interface::CApi))
             .map(OVMS_InferenceResponse::into_raw);
         if let Some(completion) = target.completion {
             completion.call(&result);
@@ -380,6 +381,6 @@ pub unsafe extern "C" fn OVMS_InferenceAsync(
         let done = Box::new(move |result: Result<inference::Response>| {
             completion.call(&result.map(OVMS_InferenceResponse::into_raw));
         });
-        inference::infer_async(&*SERVER.manager()?, &target.request, done)
+        inference::infer_async(&*SERVER.manager()?, &target.request, Interface::CApi, done)
     })
 }

@@ -6,7 +6,7 @@
 
 use crate::datatype::DataType;
 use crate::inference::{self, Buffer, OutputData, Request, Response, Side};
-use crate::metrics::Interface;
+use crate::metrics::{Interface, Method};
 use crate::server::SERVER;
 use crate::status::{Error, Result, StatusCode};
 use bytes::Bytes;
@@ -140,14 +140,17 @@ enum Held {
 
 /// Runs one inference of `name` (`version` 0: the default version) on `inputs`, which came
 /// through `interface`, and returns every output of the model, or the error with OVMS's code.
+/// Its outcome is counted in the version's metrics (a request the core refuses or runs is
+/// counted there; one whose inputs cannot even be made into a request, here).
 pub async fn infer(
     name: &str,
     version: i64,
     inputs: Vec<Input>,
     interface: Interface,
 ) -> Result<Answer> {
-    let _ = interface;
-    let (model_version, answered, waiting) = submit(name, version, inputs)?;
+    // Submitted by a plain function, so the request and its raw pointers (not Send) are gone
+    // before the await and the future can move between the runtime's threads.
+    let (model_version, answered, waiting) = submit(name, version, inputs, interface)?;
     // A full queue: wait for room here, holding no thread (a client that goes away drops
     // the job, which then calls back with a failure nobody reads).
     if let Some(waiting) = waiting {
@@ -166,25 +169,49 @@ pub async fn infer(
     })
 }
 
-/// Builds the request and starts it; returns the version that runs it, where its result will
-/// come, and the job if it waits for room in the version's queue. Not async: the request and
-/// the buffers it points at are not `Send`, and must not live across an await of `infer`
-/// (whose future the servers move between threads).
-fn submit(
-    name: &str,
-    version: i64,
-    inputs: Vec<Input>,
-) -> Result<(
+/// The version that will run the request, where its result will arrive, and the job if it
+/// waits for room in the version's queue.
+type Submitted = (
     i64,
     oneshot::Receiver<Result<Response>>,
     Option<inference::Waiting>,
-)> {
+);
+
+fn submit(name: &str, version: i64, inputs: Vec<Input>, interface: Interface) -> Result<Submitted> {
     let manager = SERVER.manager()?;
     // The version that will run it, for the answer (a reload may retire it meanwhile; the
     // request then still runs on it).
     let servable = manager.servable(name, version)?;
     let model_version = servable.version().version;
+    let (request, held) = match build_request(name, version, inputs) {
+        Ok(built) => built,
+        Err(error) => {
+            if let Some(metrics) = &servable.version().metrics {
+                metrics.count(interface, Method::ModelInfer, false);
+            }
+            return Err(error);
+        }
+    };
     drop(servable);
+    let (answer, answered) = oneshot::channel();
+    let held = SendHeld(held);
+    let waiting = inference::infer_async_or_wait(
+        &manager,
+        &request,
+        interface,
+        Box::new(move |result| {
+            // The inference no longer reads the inputs once it calls back.
+            drop(held);
+            // A client that went away dropped the receiver: nothing to answer.
+            let _ = answer.send(result);
+        }),
+    )?;
+    // The request itself may go now: the inference works on its own plan.
+    Ok((model_version, answered, waiting))
+}
+
+/// The library's request over the decoded inputs, and what it points at.
+fn build_request(name: &str, version: i64, inputs: Vec<Input>) -> Result<(Request, Vec<Held>)> {
     let mut request = Request::new(name.as_bytes(), version);
     let mut held = Vec::with_capacity(inputs.len());
     for input in inputs {
@@ -217,20 +244,7 @@ fn submit(
         request.set_data(Side::Input, input.name.as_bytes(), buffer)?;
         held.push(keep);
     }
-    let (answer, answered) = oneshot::channel();
-    let held = SendHeld(held);
-    let waiting = inference::infer_async_or_wait(
-        &manager,
-        &request,
-        Box::new(move |result| {
-            // The inference no longer reads the inputs once it calls back.
-            drop(held);
-            // A client that went away dropped the receiver: nothing to answer.
-            let _ = answer.send(result);
-        }),
-    )?;
-    // The request itself may go now: the inference works on its own plan.
-    Ok((model_version, answered, waiting))
+    Ok((request, held))
 }
 
 /// The buffers a request points at, moved into its callback.
@@ -239,3 +253,14 @@ struct SendHeld(#[allow(dead_code)] Vec<Held>);
 // SAFETY: `Bytes` is Send; a `StdStringArray` owns its heap memory and is only read (by the
 // inference, through the plan) until it is dropped in the callback.
 unsafe impl Send for SendHeld {}
+
+#[cfg(test)]
+mod tests {
+    /// The front ends run `infer` on a multi-threaded runtime: its future must be Send.
+    #[test]
+    fn the_inference_future_is_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        let future = super::infer("m", 0, Vec::new(), super::Interface::Grpc);
+        assert_send(&future);
+    }
+}

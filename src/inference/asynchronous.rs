@@ -13,6 +13,7 @@ use super::request::{InFlightMark, Request};
 use super::response::Response;
 use super::validate::{Plan, validate};
 use crate::fault::{self, Fault};
+use crate::metrics::{Interface, RequestMeter};
 use crate::model::{Servable, ServableManager};
 use crate::ov::OvError;
 use crate::pool::{InFlight, QueuedJob, SlotGuard, Submitted};
@@ -82,18 +83,27 @@ pub struct Job {
     accepted: Option<Accepted>,
     /// When the job was accepted, if DEBUG logging was on then.
     accepted_at: Option<Instant>,
+    /// Its measurements, when the server serves metrics; finished just before the callback,
+    /// and dropped unfinished (a failure) if the job is refused or lost.
+    meter: Option<RequestMeter>,
 }
 
 impl Job {
     /// Binds the job's buffers to `guard`'s slot and starts inference there. On failure the
     /// job comes back with the slot (to release) and the error.
     fn begin(
-        self: Box<Self>,
+        mut self: Box<Self>,
         guard: SlotGuard,
     ) -> std::result::Result<(), (Box<Job>, Occupied, Error)> {
+        if let Some(meter) = &mut self.meter {
+            meter.acquired();
+        }
         let mut occupied = Occupied::new(guard);
         if let Err(error) = bind(&mut occupied, &self.plan, self.servable.loaded()) {
             return Err((self, occupied, error));
+        }
+        if let Some(meter) = &mut self.meter {
+            meter.inferring();
         }
         let launcher = occupied.launcher();
         // SAFETY: `Running` owns `occupied`, which owns the guard the launcher came from.
@@ -134,6 +144,9 @@ impl Job {
                     version.version
                 ),
             }
+        }
+        if let Some(meter) = self.meter.take() {
+            meter.finish(result.is_ok());
         }
         drop(self.flight.take());
         struct InCallback;
@@ -222,7 +235,12 @@ struct Running {
 }
 
 impl InFlight for Running {
-    fn completed(self: Box<Self>) {
+    fn completed(mut self: Box<Self>) {
+        // Stamped here, on OpenVINO's thread, so the hand-off to the dispatcher is not counted
+        // as inference time (this touches no infer request).
+        if let Some(meter) = &mut self.job.meter {
+            meter.inferred();
+        }
         dispatcher::finish(move || Some((*self).finish()));
     }
 }
@@ -252,11 +270,26 @@ impl Running {
 }
 
 /// Validates `request` and makes its job, accepted from here on: `done` will run exactly once.
-fn accept(manager: &ServableManager, request: &Request, done: Done) -> Result<Box<Job>> {
+fn accept(
+    manager: &ServableManager,
+    request: &Request,
+    interface: Interface,
+    done: Done,
+) -> Result<Box<Job>> {
     let servable = manager.servable(request.servable_name()?, request.servable_version)?;
     let loaded = servable.loaded();
+    // Metrics off: `None`, and each hook is one branch. Dropped on a refusal, it counts the
+    // failure.
+    let mut meter = servable
+        .version()
+        .metrics
+        .as_ref()
+        .map(|m| m.meter(interface));
     let plan = validate(request, &loaded.inputs, &loaded.outputs)?;
     let flight = request.begin_flight()?;
+    if let Some(meter) = &mut meter {
+        meter.waiting();
+    }
     Ok(Box::new(Job {
         servable,
         plan,
@@ -265,6 +298,7 @@ fn accept(manager: &ServableManager, request: &Request, done: Done) -> Result<Bo
         accepted: Some(Accepted::new()),
         // A disabled level costs this one check per request.
         accepted_at: log::log_enabled!(log::Level::Debug).then(Instant::now),
+        meter,
     }))
 }
 
@@ -275,10 +309,16 @@ fn stopping() -> Error {
     )
 }
 
-/// `OVMS_InferenceAsync`: on `Ok` the job was accepted and `done` will run exactly once; on
-/// `Err` it was refused and `done` never runs. Blocks while the version's queue is full.
-pub fn infer_async(manager: &ServableManager, request: &Request, done: Done) -> Result<()> {
-    let job = accept(manager, request, done)?;
+/// `OVMS_InferenceAsync` (and any caller that may block; `interface` says which): on `Ok` the
+/// job was accepted and `done` will run exactly once; on `Err` it was refused and `done` never
+/// runs. Blocks while the version's queue is full.
+pub fn infer_async(
+    manager: &ServableManager,
+    request: &Request,
+    interface: Interface,
+    done: Done,
+) -> Result<()> {
+    let job = accept(manager, request, interface, done)?;
     let pool = job.servable.loaded().pool.clone();
     match pool.submit(job, Blocking::enter) {
         Submitted::Now(job, slot) => job.begin(slot).map_err(|(mut job, occupied, error)| {
@@ -303,9 +343,10 @@ pub struct Waiting(Box<Job>);
 pub fn infer_async_or_wait(
     manager: &ServableManager,
     request: &Request,
+    interface: Interface,
     done: Done,
 ) -> Result<Option<Waiting>> {
-    let job = accept(manager, request, done)?;
+    let job = accept(manager, request, interface, done)?;
     let pool = job.servable.loaded().pool.clone();
     match pool.try_submit(job) {
         Submitted::Now(job, slot) => {

@@ -5,27 +5,55 @@ use super::dispatcher::Blocking;
 use super::request::Request;
 use super::response::Response;
 use super::validate::validate;
+use crate::metrics::Interface;
 use crate::model::ServableManager;
 use crate::status::{Error, Result, StatusCode};
 use std::time::Instant;
 
-/// Runs `request` to completion. The slot is restored and returned on every path (`Occupied`).
-pub fn infer(manager: &ServableManager, request: &Request) -> Result<Response> {
+/// Runs `request`, which came through `interface`, to completion. The slot is restored and
+/// returned on every path (`Occupied`).
+pub fn infer(
+    manager: &ServableManager,
+    request: &Request,
+    interface: Interface,
+) -> Result<Response> {
     // A disabled level costs this one check per request.
     let started = log::log_enabled!(log::Level::Debug).then(Instant::now);
     let servable = manager.servable(request.servable_name()?, request.servable_version)?;
     let loaded = servable.loaded();
+    // Metrics off: `None`, and each hook below is one branch. Dropped on an early return, it
+    // counts the failure.
+    let mut meter = servable
+        .version()
+        .metrics
+        .as_ref()
+        .map(|m| m.meter(interface));
     let plan = validate(request, &loaded.inputs, &loaded.outputs)?;
     let _flight = request.begin_flight()?;
+    if let Some(meter) = &mut meter {
+        meter.waiting();
+    }
     let mut occupied = Occupied::new(loaded.pool.acquire(Blocking::enter));
+    if let Some(meter) = &mut meter {
+        meter.acquired();
+    }
     let acquired = started.map(|_| Instant::now());
     bind(&mut occupied, &plan, loaded)?;
+    if let Some(meter) = &mut meter {
+        meter.inferring();
+    }
     occupied
         .parts()
         .request
         .infer()
         .map_err(|e| Error::with(StatusCode::OV_INTERNAL_INFERENCE_ERROR, e.to_string()))?;
+    if let Some(meter) = &mut meter {
+        meter.inferred();
+    }
     let response = collect(&mut occupied, &plan, loaded);
+    if let Some(meter) = meter {
+        meter.finish(response.is_ok());
+    }
     if let (Some(started), Some(acquired)) = (started, acquired) {
         let version = servable.version();
         log::debug!(

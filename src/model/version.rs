@@ -1,5 +1,6 @@
 //! One served version of a model: its state, its compiled model, its tensors and its slot pool.
 
+use crate::metrics::{self, VersionMetrics};
 use crate::ov::{CompiledModel, PortInfo};
 use crate::pool::Pool;
 use std::ffi::{CStr, CString};
@@ -61,4 +62,28 @@ pub struct ModelVersion {
     pub model_name: String,
     pub version: i64,
     pub loaded: Loaded,
+    /// Its metric series, made at load; `None` when the server serves no metrics.
+    pub metrics: Option<VersionMetrics>,
+}
+
+impl ModelVersion {
+    /// A version that just loaded, with its metric series if the server serves metrics.
+    pub fn new(model_name: String, version: i64, loaded: Loaded) -> ModelVersion {
+        let metrics = metrics::for_version(&model_name, version, &loaded.pool, || streams(&loaded));
+        ModelVersion {
+            model_name,
+            version,
+            loaded,
+            metrics,
+        }
+    }
+}
+
+/// OpenVINO's execution streams of the compiled model; as OVMS, the optimal number of infer
+/// requests when the device does not say, and the slots as a last resort.
+fn streams(loaded: &Loaded) -> i64 {
+    ["NUM_STREAMS", "OPTIMAL_NUMBER_OF_INFER_REQUESTS"]
+        .iter()
+        .find_map(|key| loaded.compiled.property(key).ok()?.trim().parse().ok())
+        .unwrap_or(loaded.pool.stats().slots as i64)
 }

@@ -5,6 +5,7 @@ mod logging;
 use crate::config::{ModelsSettings, ServerSettings};
 use crate::frontend::Frontends;
 use crate::inference;
+use crate::metrics;
 use crate::model::ServableManager;
 use crate::ov;
 use crate::status::{Error, Result, StatusCode};
@@ -111,10 +112,18 @@ impl Server {
         let frontends = Frontends::start(settings)?;
         *self.frontends.lock().unwrap_or_else(|e| e.into_inner()) = frontends;
         self.live.store(true, Ordering::Release);
+        // Metrics settings are read once per start (as OVMS), before any version loads, so
+        // every version gets its series; a bad one fails the start like a bad config. A
+        // config that cannot be read is reported by the first cycle.
+        let source = ConfigSource::of(models);
+        let monitoring = source.load().ok().and_then(|config| config.monitoring);
+        metrics::start(metrics::Selection::for_start(
+            settings,
+            monitoring.as_ref(),
+        )?);
         let core =
             ov::Core::new().map_err(|e| Error::with(StatusCode::INTERNAL_ERROR, e.to_string()))?;
         let manager = Arc::new(ServableManager::new(core, settings.cache_dir.clone()));
-        let source = ConfigSource::of(models);
         let described = source.to_string();
         let reloader = Arc::new(Reloader::new(source));
         // The first cycle is the initial load: a config that cannot be read or parsed fails the
@@ -218,6 +227,8 @@ impl Server {
             frontends.finish();
         }
         drop(manager);
+        // A later start counts from zero.
+        metrics::stop();
         log::info!("server stopped");
     }
 }

@@ -46,6 +46,11 @@ impl ConfigSource {
         }
     }
 
+    /// The config as it is now.
+    pub fn load(&self) -> Result<Config> {
+        Config::parse(&self.read()?, self.folder())
+    }
+
     fn read(&self) -> Result<String> {
         match self {
             ConfigSource::File(path) => read_config_text(path),
@@ -223,11 +228,7 @@ fn load(
                 path.display(),
                 loaded.pool.stats().slots
             );
-            let serving = Arc::new(ModelVersion {
-                model_name: model.name.clone(),
-                version,
-                loaded,
-            });
+            let serving = Arc::new(ModelVersion::new(model.name.clone(), version, loaded));
             model.install(serving, (path.to_path_buf(), config.clone()));
             true
         }
