@@ -16,7 +16,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 /// 1 GiB: OVMS's gRPC message and REST body limits.
-pub const MAX_MESSAGE_BYTES: usize = 1 << 30;
+pub(crate) const MAX_MESSAGE_BYTES: usize = 1 << 30;
 
 /// How long a stop waits for the servers to finish the requests they hold before it drops
 /// their connections.

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use serde_json::{Map, Value};
 
 /// OVMS's limit on JSON nesting in a request.
-pub const MAX_JSON_DEPTH: usize = 100;
+pub(crate) const MAX_JSON_DEPTH: usize = 100;
 
 /// What a decoded request asks for besides its inputs.
 #[derive(Default)]
