@@ -1,14 +1,13 @@
 """OVMS's /metrics over HTTP on the REST port: C-API inferences are counted under
 ``interface="CAPI"`` (OVMS counts none), with OVMS's names, labels and histogram buckets. The text
-is parsed with prometheus_client's parser. The tests skip only if the route answers 404 (the REST
-front end not wired in)."""
+is parsed with prometheus_client's parser. gRPC and REST requests from tritonclient's clients are
+counted per interface, and every count equals the requests sent."""
 
 from __future__ import annotations
 
 import json
 import math
 import socket
-import urllib.error
 import urllib.request
 
 import numpy as np
@@ -66,15 +65,10 @@ def start(directory, metrics: dict) -> tuple[Server, int]:
 def scrape(port: int) -> dict:
     """{family name: family} of GET /metrics. Counters are printed without ``_total``, as OVMS
     (prometheus_client's parser adds it to their samples' names)."""
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
-            assert response.status == 200
-            assert response.headers["Content-Type"].startswith("text/plain")
-            text = response.read().decode()
-    except urllib.error.HTTPError as error:
-        if error.code == 404:
-            pytest.skip("GET /metrics answers 404: the REST front end is not wired in")
-        raise
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/plain")
+        text = response.read().decode()
     assert "_total" not in text
     return {family.name: family for family in text_string_to_metric_families(text)}
 
@@ -181,3 +175,45 @@ def test_bad_metrics_settings_fail_the_start_with_ovms_codes(no_server, tmp_path
     with pytest.raises(OvmsError) as error:
         Server(config, rest_port=free_port(), rest_bind_address="127.0.0.1", log_level="ERROR")
     assert error.value.code == INVALID_METRICS_FAMILY_NAME
+
+
+def test_network_requests_are_counted_per_interface(no_server, tmp_path):
+    import tritonclient.grpc as grpc_client
+    import tritonclient.http as http_client
+
+    rest_port, grpc_port = free_port(), free_port()
+    config = write_config(tmp_path, {"enable": True})
+    server = Server(config, grpc_port=grpc_port, rest_port=rest_port, grpc_bind_address="127.0.0.1",
+                    rest_bind_address="127.0.0.1", log_level="ERROR")
+    sent = {"gRPC": (7, 3), "REST": (5, 2)}  # (good, bad) inferences
+    try:
+        for interface, module, url in (("gRPC", grpc_client, f"127.0.0.1:{grpc_port}"),
+                                       ("REST", http_client, f"127.0.0.1:{rest_port}")):
+            client = module.InferenceServerClient(url)
+            good, bad = sent[interface]
+            for shape in [[1, 10]] * good + [[1, 11]] * bad:
+                tensor = module.InferInput("b", shape, "FP32")
+                tensor.set_data_from_numpy(np.ones(shape, np.float32))
+                try:
+                    client.infer("dummy", [tensor])
+                except Exception:  # noqa: BLE001 - the bad ones are refused; counted below
+                    assert shape == [1, 11]
+            assert client.is_model_ready("dummy")
+            client.get_model_metadata("dummy")
+            client.get_model_metadata("dummy")
+            client.close()
+        # One C-API inference beside them.
+        server.infer("dummy", {"b": X})
+        families = scrape(rest_port)
+        for interface, (good, bad) in sent.items():
+            labels = {"api": "KServe", "interface": interface, "name": "dummy"}
+            assert value(families, "ovms_requests_success", method="ModelInfer", version="1", **labels) == good
+            assert value(families, "ovms_requests_fail", method="ModelInfer", version="1", **labels) == bad
+            assert value(families, "ovms_requests_success", method="ModelMetadata", version="1", **labels) == 2
+            assert value(families, "ovms_requests_success", method="ModelReady", **labels) == 1
+            assert value(families, "ovms_request_time_us_count", interface=interface, name="dummy",
+                         version="1") == good
+        assert value(families, "ovms_requests_success", **capi_infer("dummy")) == 1
+        assert value(families, "ovms_inference_time_us_count", name="dummy", version="1") == 7 + 5 + 1
+    finally:
+        server.close()
