@@ -1,7 +1,8 @@
 //! `libovms_shared`: a drop-in replacement for OpenVINO Model Server's in-process C API
 //! (`ovms.h` 1.3) on OpenVINO. docs/architecture.md describes the parts and their invariants
 //! (and the module docs each part), docs/c-api.md the C API's differences from OVMS and the
-//! status codes, docs/reload.md the reload cycle.
+//! status codes, docs/reload.md the reload cycle, docs/frontends.md the gRPC and REST front
+//! ends and the metrics.
 
 #![warn(clippy::undocumented_unsafe_blocks)]
 

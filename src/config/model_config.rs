@@ -67,8 +67,8 @@ pub struct ModelConfig {
     pub invalid: Option<Error>,
 }
 
-/// A parsed config.json. Only `models` is served today; the other lists are parsed and
-/// checked so that later work can serve them.
+/// A parsed config.json. `models` and `monitoring` are served; the other lists are parsed
+/// and checked so that later work can serve them.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Config {
     pub models: Vec<ModelConfig>,
@@ -138,7 +138,6 @@ impl Config {
                 "custom_node_library_config_list",
                 !file.custom_node_library_config_list.is_empty(),
             ),
-            ("monitoring", file.monitoring.is_some()),
         ];
         for (key, _) in unserved.iter().filter(|(_, present)| *present) {
             log::warn!("{key} is accepted but not served by this library yet; skipped");

@@ -132,6 +132,22 @@ impl Frontends {
     /// Waits (bounded) for the servers to answer what they hold, then ends the runtime. Call
     /// after the pools were closed, so every request in flight has been answered or failed.
     pub fn finish(self) {
+        // A runtime cannot be waited on, or dropped, from inside another one (a Rust host may
+        // stop the server from its own tokio thread): finish on a thread of its own then.
+        if tokio::runtime::Handle::try_current().is_ok() {
+            let finishing = std::thread::Builder::new()
+                .name("ovms-net-stop".into())
+                .spawn(move || self.finish());
+            match finishing {
+                Ok(thread) => {
+                    if thread.join().is_err() {
+                        log::error!("stopping the network front ends panicked");
+                    }
+                }
+                Err(e) => log::error!("cannot stop the network front ends: {e}"),
+            }
+            return;
+        }
         self.stop_accepting();
         let Frontends {
             runtime, servers, ..
