@@ -33,7 +33,10 @@ fi
 # The real clients the front-end tests drive: Triton's (gRPC, HTTP and their asyncio variants),
 # KServe's own, and Prometheus's text-format parser for /metrics. They share .venv with
 # openvino, numpy and onnx without pip conflicts (tritonclient pins protobuf < 7 and
-# ml_dtypes <= 0.5.4, which onnx accepts); a fresh install adds about two minutes.
+# ml_dtypes <= 0.5.4, which onnx accepts); a fresh install adds about two minutes. One limit:
+# kserve and tritonclient.grpc cannot be imported into the same process (both register the
+# protocol's `inference.*` protobuf messages, from differently named files), so a test drives
+# kserve's clients in a subprocess of its own.
 if ! .venv/bin/python - "$TRITONCLIENT_VERSION" "$KSERVE_VERSION" 2>/dev/null <<'PY'; then
 import importlib.util, sys
 from importlib.metadata import version
