@@ -2,9 +2,9 @@
 # Benchmarks libovms_shared against bare OpenVINO and OpenVINO's benchmark_app, and writes
 # BENCHMARKS.md (with bench/throughput_vs_threads.png).
 #
-#   scripts/bench.sh            full run, about 12 minutes: BENCHMARKS.md + PNG
+#   scripts/bench.sh            full run, about 12 minutes + 7 for the front ends: BENCHMARKS.md + PNG
 #   scripts/bench.sh --quick    under 3 minutes (dummy + MobileNet only): target/bench/quick/BENCHMARKS.md
-#   scripts/bench.sh --frontends   the network front ends alone, about 6 minutes (1 round with
+#   scripts/bench.sh --frontends   the network front ends alone, about 7 minutes (1 round with
 #                               --quick): target/bench/frontends/frontends/FRONTENDS.md
 #
 # Each experiment runs its sides in turn, in fresh processes, for several rounds (ours, bare,
