@@ -2,8 +2,10 @@
 # Benchmarks libovms_shared against bare OpenVINO and OpenVINO's benchmark_app, and writes
 # BENCHMARKS.md (with bench/throughput_vs_threads.png).
 #
-#   scripts/bench.sh            full run, about 12 minutes: BENCHMARKS.md + PNG
+#   scripts/bench.sh            full run, about 12 minutes + 7 for the front ends: BENCHMARKS.md + PNG
 #   scripts/bench.sh --quick    under 3 minutes (dummy + MobileNet only): target/bench/quick/BENCHMARKS.md
+#   scripts/bench.sh --frontends   the network front ends alone, about 7 minutes (1 round with
+#                               --quick): target/bench/frontends/frontends/FRONTENDS.md
 #
 # Each experiment runs its sides in turn, in fresh processes, for several rounds (ours, bare,
 # [benchmark_app], ours, bare, ...) and the report compares medians. The hosts are
@@ -11,6 +13,12 @@
 # (the same model, device, hint and nireq through OpenVINO's C API, no serving layer); both
 # are built here with gcc -O2 (bench/Makefile). Conv nets come from scripts/make_bench_models.py
 # (random weights, generated on demand into target/bench_models/, never committed).
+# The front-end section (full run and --frontends) drives target/release/ovms over gRPC and REST
+# with perf_analyzer (scripts/setup_perf_analyzer.sh) against the bare servers of bench/frontends
+# and the in-process C API; bench/frontends/report.py prints its table and ratios, and the line
+#   bench frontends: grpc_ratio=<worst ours/bare tonic, dummy> rest_ratio=<worst ours/bare axum>
+#          resnet50_grpc_vs_capi=<ours gRPC / C API async, 4 in flight> grpc_added_p50_us=<dummy, c 1>
+# just before the last line (with --frontends, it is the last line).
 #
 # The last line printed is
 #   bench: sync_overhead_us=<ours-bare p50, dummy, 1 thread> async_ratio=<ours/bare async, dummy, nireq 4>
@@ -19,16 +27,17 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 
-QUICK=0
+QUICK=0 FRONTENDS_ONLY=0
 for arg in "$@"; do
     case $arg in
     --quick) QUICK=1 ;;
+    --frontends) FRONTENDS_ONLY=1 ;;
     -h | --help)
-        sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *)
-        echo "bench.sh: unknown argument $arg (use --quick or --help)" >&2
+        echo "bench.sh: unknown argument $arg (use --quick, --frontends or --help)" >&2
         exit 64
         ;;
     esac
@@ -44,7 +53,11 @@ if [[ ! -x $PY ]] || ! "$PY" -c 'import openvino, numpy' 2>/dev/null; then
     scripts/setup.sh
 fi
 
-if ((QUICK)); then RUN=$ROOT/target/bench/quick; else RUN=$ROOT/target/bench/full; fi
+if ((FRONTENDS_ONLY)); then
+    RUN=$ROOT/target/bench/frontends
+elif ((QUICK)); then RUN=$ROOT/target/bench/quick; else RUN=$ROOT/target/bench/full; fi
+# The front-end section runs in the full run and alone with --frontends.
+FRONTENDS=$((FRONTENDS_ONLY || !QUICK))
 rm -rf "$RUN"
 mkdir -p "$RUN/raw" "$RUN/cfg"
 RESULTS=$RUN/results.txt DESC=$RUN/desc.txt CMDS=$RUN/commands.txt ENVF=$RUN/env.txt
@@ -59,16 +72,22 @@ cargo build --release --quiet
 make -s -C bench OUT="$ROOT/target/bench" all
 CAPI=$ROOT/target/bench/capi_benchmark
 BARE=$ROOT/target/bench/bare_openvino
+if ((FRONTENDS)); then
+    say "building the bare front-end servers (bench/frontends) and installing perf_analyzer (.venv-perf)"
+    cargo build --release --quiet --manifest-path bench/frontends/Cargo.toml --target-dir "$ROOT/target/bench_frontends"
+    scripts/setup_perf_analyzer.sh | sed 's/^/    /'
+fi
 
 MODELS=(mobilenet)
 ((QUICK)) || MODELS+=(resnet50)
+((FRONTENDS_ONLY)) && MODELS=(resnet50)
 say "models: ${MODELS[*]} (scripts/make_bench_models.py)"
 "$PY" scripts/make_bench_models.py "${MODELS[@]}" | sed 's/^/    /'
 DUMMY_DIR=$ROOT/models/dummy
 MOBILENET_DIR=$ROOT/target/bench_models/mobilenet
 RESNET_DIR=$ROOT/target/bench_models/resnet50
 
-if ((!QUICK)) && ! "$PY" -c 'import matplotlib' 2>/dev/null; then
+if ((!QUICK && !FRONTENDS_ONLY)) && ! "$PY" -c 'import matplotlib' 2>/dev/null; then
     say "installing matplotlib into .venv for the plot"
     "$ROOT/.venv/bin/pip" install -q --disable-pip-version-check matplotlib >/dev/null 2>&1 ||
         say "matplotlib could not be installed: the report draws a plain PNG itself"
@@ -126,6 +145,18 @@ child_cpu_ms() { # CPU time of all finished children of this shell, in ms, into 
     times >"$RUN/.times"
     CHILD_MS=$(awk 'NR==2 { s = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]); s += a[1] * 60 + a[2] } printf "%d", s * 1000 }' "$RUN/.times")
 }
+# The servers of the front-end section run beside the measured client: their CPU time (from
+# /proc) counts as the run's own, not as other processes'.
+SERVER_PIDS=()
+server_cpu_ms() { # CPU time of the servers in SERVER_PIDS, in ms, into SERVER_MS
+    local pid ticks=0 t
+    for pid in "${SERVER_PIDS[@]}"; do
+        # utime and stime are fields 14 and 15; the name in (...) may hold spaces.
+        t=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{ print $12 + $13 }') || t=0
+        ticks=$((ticks + ${t:-0}))
+    done
+    SERVER_MS=$((ticks * 1000 / CLK))
+}
 WAITED=0
 wait_quiet() {
     local b0 t0 pct tries=0
@@ -161,7 +192,8 @@ run_one() {
         read_stat
         b0=$BUSY
         child_cpu_ms
-        c0=$CHILD_MS
+        server_cpu_ms
+        c0=$((CHILD_MS + SERVER_MS))
         w0=$(date +%s%N)
         if ! "$@" >"$log" 2>&1; then
             FAILED=$((FAILED + 1))
@@ -171,8 +203,9 @@ run_one() {
         fi
         wall_ms=$((($(date +%s%N) - w0) / 1000000))
         child_cpu_ms
+        server_cpu_ms
         read_stat
-        foreign=$(awk -v b=$((BUSY - b0)) -v clk="$CLK" -v c=$((CHILD_MS - c0)) -v w="$wall_ms" -v n="$NCPU" \
+        foreign=$(awk -v b=$((BUSY - b0)) -v clk="$CLK" -v c=$((CHILD_MS + SERVER_MS - c0)) -v w="$wall_ms" -v n="$NCPU" \
             'BEGIN { f = (b * 1000 / clk - c) / (w * n) * 100; if (f < 0) f = 0; printf "%.1f", f }')
         if awk -v f="$foreign" -v m="$FOREIGN_MAX" 'BEGIN { exit !(f <= m) }' || ((attempt == ATTEMPTS)); then
             break
@@ -212,7 +245,7 @@ rounds() {
 niter_for() {
     local secs=$1 min=$2 fps
     shift 2
-    wait_quiet
+    wait_quiet >&2 # its notes must not end up in the number this prints
     fps=$("$@" 2>/dev/null | sed -n 's/^RESULT .* fps=\([0-9.]*\) .*/\1/p')
     awk -v f="${fps:-0}" -v s="$secs" -v m="$min" 'BEGIN{n=int(f*s); if(n<m)n=m; print n}'
 }
@@ -235,6 +268,174 @@ if ((QUICK)); then
     R_SYNC=3 R_ASYNC=3 R_CONV=5 SECS_CONV=2 NITER_SYNC=100000 ATTEMPTS=2 QUIET_MAX=10
 else
     R_SYNC=5 R_ASYNC=5 R_CONV=7 SECS_CONV=4 NITER_SYNC=200000 ATTEMPTS=3 QUIET_MAX=60
+fi
+
+# ------------------------------------------------------------------ 7. network front ends (defined here, run last; or alone with --frontends)
+# target/release/ovms serves the dummy over gRPC and REST and the ResNet-50-shaped net over gRPC;
+# perf_analyzer drives it at each concurrency in FE_CONCURRENCY, one level per process, and drives
+# the bare tonic and bare axum servers of bench/frontends (fixed dummy-shaped answers, no model)
+# the same way. bench/capi_benchmark, with the same config.json, gives the in-process numbers:
+# sync, 1 thread on the dummy (for the latency gRPC adds) and async, 4 in flight, on ResNet-50.
+# Each round restarts every server; ours and bare alternate run by run. The results go to their own files in $RUN/frontends, which
+# bench/frontends/report.py reads (BENCHMARKS.md's own tables never see them).
+((QUICK)) && R_FE=1 || R_FE=3
+FE_CONCURRENCY=(1 4 16)
+# perf_analyzer: 2 s windows; a measurement is stable when its last 3 windows agree within 50 %
+# (this shared machine rarely meets the default 10 %), else it tries up to 8 windows and fails.
+PA_WINDOW_MS=2000 PA_STABILITY=50 PA_TRIALS=8
+# OVMS_BIN=... benchmarks another build of the server (same command line).
+OVMS_BIN=${OVMS_BIN:-$ROOT/target/release/ovms}
+PERF_ANALYZER=$ROOT/.venv-perf/bin/perf_analyzer
+BARE_TONIC=$ROOT/target/bench_frontends/release/bare_tonic
+BARE_AXUM=$ROOT/target/bench_frontends/release/bare_axum
+
+# start_server NAME CMD...: runs CMD in the background (log: raw/server.NAME.rROUND.log).
+start_server() {
+    local name=$1
+    shift
+    if ! grep -q "^exp=servers side=$name " "$CMDS"; then
+        echo "exp=servers side=$name cmd=\"$(rel "$@")\"" >>"$CMDS"
+    fi
+    "$@" >"$RUN/raw/server.$name.r$FE_ROUND.log" 2>&1 &
+    SERVER_PIDS+=($!)
+}
+stop_servers() {
+    local pid
+    for pid in "${SERVER_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${SERVER_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    SERVER_PIDS=()
+}
+# await TARGET...: until each http:// URL answers 200 and each bare port number accepts a
+# connection, while every server is still running; at most 180 s (a conv net compiles first).
+await() {
+    local target pid deadline=$((SECONDS + 180))
+    for target in "$@"; do
+        until if [[ $target == http* ]]; then curl -fs -o /dev/null "$target"; else (exec 3<>"/dev/tcp/127.0.0.1/$target") 2>/dev/null; fi; do
+            for pid in "${SERVER_PIDS[@]}"; do
+                kill -0 "$pid" 2>/dev/null || {
+                    say "FAILED: a server exited before $target answered (logs: $(rel "$RUN/raw")/server.*.r$FE_ROUND.log)"
+                    FAILED=$((FAILED + 1))
+                    return 1
+                }
+            done
+            if ((SECONDS >= deadline)); then
+                say "FAILED: nothing answered at $target in 180 s"
+                FAILED=$((FAILED + 1))
+                return 1
+            fi
+            sleep 0.2
+        done
+    done
+}
+# pa_run SIDE CSV ARGS...: one perf_analyzer run (ARGS plus the window settings); prints its CSV
+# row as a RESULT line for run_one.
+pa_run() {
+    local side=$1 csv=$2
+    shift 2
+    rm -f "$csv"
+    "$PERF_ANALYZER" "$@" -p $PA_WINDOW_MS -s $PA_STABILITY -r $PA_TRIALS -f "$csv" || return 1
+    awk -F, -v side="$side" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i }
+        NR == 2 { printf "RESULT side=%s concurrency=%s fps=%s p50_us=%s p90_us=%s p99_us=%s\n", side,
+                  $col["Concurrency"], $col["Inferences/Second"], $col["p50 latency"], $col["p90 latency"], $col["p99 latency"] }' "$csv"
+}
+# as_side SIDE CMD...: runs a bench host and renames the side of its RESULT line.
+as_side() {
+    local side=$1
+    shift
+    "$@" | sed "s/^RESULT side=[^ ]*/RESULT side=$side/"
+}
+# fe_dummy_runs ROUND PROTOCOL OURS_PORT BARE_PORT: perf_analyzer on the dummy at each
+# concurrency, ours then bare (ours is skipped without an ovms binary).
+fe_dummy_runs() {
+    local r=$1 protocol=$2 c side port
+    for c in "${FE_CONCURRENCY[@]}"; do
+        for side in ours bare; do
+            if [[ $side == ours ]]; then
+                ((have_ours)) || continue # frontends()'s
+                port=$3
+            else
+                port=$4
+            fi
+            run_one fe_${protocol}_dummy_c$c "$r" $side pa_run $side "$RUN/raw/fe_${protocol}_dummy_c$c.$side.r$r.csv" \
+                -m dummy -u "127.0.0.1:$port" -i "${protocol/rest/http}" --concurrency-range "$c"
+        done
+    done
+}
+
+frontends() {
+    local fe=$RUN/frontends r c have_ours=1 niter_resnet ports grpc_port rest_port tonic_port axum_port
+    local saved=("$RESULTS" "$DESC" "$CMDS")
+    mkdir -p "$fe"
+    RESULTS=$fe/results.txt DESC=$fe/desc.txt CMDS=$fe/commands.txt
+    : >"$RESULTS"
+    : >"$DESC"
+    : >"$CMDS"
+    trap stop_servers EXIT
+    # Four free loopback ports: ours gRPC, ours REST, bare tonic, bare axum.
+    ports=$("$PY" -c 'import socket
+socks = [socket.socket() for _ in range(4)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in socks))')
+    read -r grpc_port rest_port tonic_port axum_port <<<"$ports"
+    local cfg_dummy cfg_resnet ours_args
+    cfg_dummy=$(config fe_dummy_throughput_nireq4 "$DUMMY_DIR" dummy 4 THROUGHPUT)
+    cfg_resnet=$(config fe_resnet50_throughput_nireq4 "$RESNET_DIR" resnet50 4 THROUGHPUT)
+    ours_args=(--port "$grpc_port" --rest_port "$rest_port" --grpc_bind_address 127.0.0.1 --rest_bind_address 127.0.0.1
+        --file_system_poll_wait_seconds 0 --log_level WARNING)
+    for c in "${FE_CONCURRENCY[@]}"; do
+        describe fe_grpc_dummy_c$c "dummy, gRPC, concurrency $c" protocol=grpc model=dummy concurrency=$c
+    done
+    for c in "${FE_CONCURRENCY[@]}"; do
+        describe fe_rest_dummy_c$c "dummy, REST, concurrency $c" protocol=rest model=dummy concurrency=$c
+    done
+    describe fe_grpc_resnet50_c4 "ResNet-50-shaped, gRPC, concurrency 4 (C API: async, 4 in flight)" protocol=grpc model=resnet50 concurrency=4
+    if [[ ! -x $OVMS_BIN ]]; then
+        have_ours=0
+        say "front ends: no $(rel "$OVMS_BIN") (cargo build --release builds it): only the bare servers and the C API run"
+    fi
+    niter_resnet=$(niter_for 4 50 "$BARE" --model "$RESNET_DIR/1/model.xml" --hint THROUGHPUT --hint_num_requests 4 --nireq 4 --async --inflight 4 --niter 60 --warmup 4)
+    say "front ends: perf_analyzer at concurrency ${FE_CONCURRENCY[*]}, $R_FE round(s), ${PA_WINDOW_MS} ms windows"
+    for ((r = 1; r <= R_FE; r++)); do
+        FE_ROUND=$r
+        # All three up at once (idle ones cost nothing), so ours and bare alternate run by run.
+        say "  round $r: dummy on ovms (gRPC :$grpc_port, REST :$rest_port), bare tonic (:$tonic_port), bare axum (:$axum_port)"
+        local ready=("http://127.0.0.1:$axum_port/v2/health/ready" "$tonic_port")
+        if ((have_ours)); then
+            start_server ovms_dummy "$OVMS_BIN" --config_path "$cfg_dummy" "${ours_args[@]}"
+            ready+=("http://127.0.0.1:$rest_port/v2/models/dummy/ready" "$grpc_port")
+        fi
+        start_server bare_tonic "$BARE_TONIC" --port "$tonic_port"
+        start_server bare_axum "$BARE_AXUM" --port "$axum_port"
+        if await "${ready[@]}"; then
+            fe_dummy_runs "$r" grpc "$grpc_port" "$tonic_port"
+            fe_dummy_runs "$r" rest "$rest_port" "$axum_port"
+        fi
+        stop_servers
+        say "  round $r: C API, dummy sync 1 thread; ResNet-50-shaped async 4 in flight"
+        run_one fe_grpc_dummy_c1 "$r" capi as_side capi "$CAPI" --config_path "$cfg_dummy" --servable_name dummy --niter 50000 --warmup 5000 --seed "$r"
+        run_one fe_grpc_resnet50_c4 "$r" capi as_side capi "$CAPI" --config_path "$cfg_resnet" --servable_name resnet50 --async --inflight 4 --niter "$niter_resnet" --warmup 8 --seed "$r"
+        if ((have_ours)); then
+            say "  round $r: ovms, ResNet-50-shaped (gRPC)"
+            start_server ovms_resnet50 "$OVMS_BIN" --config_path "$cfg_resnet" "${ours_args[@]}"
+            await "http://127.0.0.1:$rest_port/v2/models/resnet50/ready" "$grpc_port" &&
+                run_one fe_grpc_resnet50_c4 "$r" ours pa_run ours "$RUN/raw/fe_grpc_resnet50_c4.ours.r$r.csv" \
+                    -m resnet50 -u "127.0.0.1:$grpc_port" -i grpc --concurrency-range 4
+            stop_servers
+        fi
+    done
+    trap - EXIT
+    RESULTS=${saved[0]} DESC=${saved[1]} CMDS=${saved[2]}
+    "$PY" bench/frontends/report.py "$fe" --markdown "$fe/FRONTENDS.md" | sed 's/^/    /' >"$fe/summary.txt"
+    cat "$fe/summary.txt"
+    FE_LINE=$(tail -1 "$fe/summary.txt" | sed 's/^ *//')
+}
+
+if ((FRONTENDS_ONLY)); then
+    frontends
+    echo "elapsed_s=$(($(date +%s) - START))" >>"$ENVF"
+    say "wrote $(rel "$RUN/frontends/FRONTENDS.md"); raw results in $(rel "$RUN"); $FAILED failed run(s), $RETRIED run(s) repeated, ${WAITED}s waited for a quiet machine"
+    echo "$FE_LINE"
+    exit 0
 fi
 
 # ------------------------------------------------------------------ 1. sync overhead, dummy, 1 thread
@@ -373,6 +574,9 @@ if ((!QUICK)); then
 fi
 say "  RSS growth KiB: $(summary rss_sync_1m rss_growth_kib)"
 
+# ------------------------------------------------------------------ 7. network front ends (full run)
+((FRONTENDS)) && frontends
+
 # ------------------------------------------------------------------ report
 {
     echo "elapsed_s=$(($(date +%s) - START))"
@@ -388,5 +592,9 @@ else
     QFLAG=
 fi
 line=$("$PY" bench/report.py "$RUN" --markdown "$MD" --png "$PNG" $QFLAG | tail -1)
+if ((FRONTENDS)); then
+    { echo; cat "$RUN/frontends/FRONTENDS.md"; } >>"$MD"
+    echo "$FE_LINE"
+fi
 say "wrote $(rel "$MD")$( ((QUICK)) || echo " and $(rel "$PNG")"); raw results in $(rel "$RUN"); $FAILED failed run(s), $RETRIED run(s) repeated, ${WAITED}s waited for a quiet machine"
 echo "$line"

@@ -1,0 +1,165 @@
+//! A bare KServe v2 gRPC server on tonic: ModelInfer answers every request with the same
+//! dummy-shaped output and runs no model; ServerLive/Ready, ServerMetadata, ModelMetadata and
+//! ModelReady answer as `ovms` does for `models/dummy`, so perf_analyzer proceeds. Built like
+//! `ovms`'s gRPC front end (TCP_NODELAY, adaptive HTTP/2 windows, 1 GiB messages), it is the
+//! transport baseline the gRPC bar is measured against.
+//!
+//!   bare_tonic [--port 9100] [--address 127.0.0.1] [--model dummy] [--workers N]
+
+use bench_frontends::inference::grpc_inference_service_server::{
+    GrpcInferenceService, GrpcInferenceServiceServer,
+};
+use bench_frontends::inference::model_infer_response::InferOutputTensor;
+use bench_frontends::inference::model_metadata_response::TensorMetadata;
+use bench_frontends::inference::*;
+use bench_frontends::{
+    DATATYPE, INPUT_NAME, MAX_MESSAGE_BYTES, OUTPUT_BYTES, OUTPUT_NAME, Options, SHAPE, VERSION,
+};
+use bytes::Bytes;
+use tonic::transport::server::TcpIncoming;
+use tonic::{Request, Response, Status};
+
+struct Bare {
+    model: String,
+    /// The one output every answer carries; `Bytes` clones share the 40 zero bytes.
+    output: InferOutputTensor,
+    output_bytes: Bytes,
+}
+
+impl Bare {
+    fn check_model(&self, name: &str, version: &str) -> Result<(), Status> {
+        if name != self.model {
+            return Err(Status::not_found("Model with requested name is not found"));
+        }
+        if !version.is_empty() && version != VERSION {
+            return Err(Status::not_found(
+                "Model with requested version is not found",
+            ));
+        }
+        Ok(())
+    }
+
+    fn tensor(name: &str) -> TensorMetadata {
+        TensorMetadata {
+            name: name.into(),
+            datatype: DATATYPE.into(),
+            shape: SHAPE.to_vec(),
+        }
+    }
+}
+
+#[tonic::async_trait]
+impl GrpcInferenceService for Bare {
+    async fn server_live(
+        &self,
+        _: Request<ServerLiveRequest>,
+    ) -> Result<Response<ServerLiveResponse>, Status> {
+        Ok(Response::new(ServerLiveResponse { live: true }))
+    }
+
+    async fn server_ready(
+        &self,
+        _: Request<ServerReadyRequest>,
+    ) -> Result<Response<ServerReadyResponse>, Status> {
+        Ok(Response::new(ServerReadyResponse { ready: true }))
+    }
+
+    async fn model_ready(
+        &self,
+        request: Request<ModelReadyRequest>,
+    ) -> Result<Response<ModelReadyResponse>, Status> {
+        let request = request.into_inner();
+        self.check_model(&request.name, &request.version)?;
+        Ok(Response::new(ModelReadyResponse { ready: true }))
+    }
+
+    async fn server_metadata(
+        &self,
+        _: Request<ServerMetadataRequest>,
+    ) -> Result<Response<ServerMetadataResponse>, Status> {
+        Ok(Response::new(ServerMetadataResponse {
+            name: "bare tonic (front-end benchmark baseline)".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            extensions: Vec::new(),
+        }))
+    }
+
+    async fn model_metadata(
+        &self,
+        request: Request<ModelMetadataRequest>,
+    ) -> Result<Response<ModelMetadataResponse>, Status> {
+        let request = request.into_inner();
+        self.check_model(&request.name, &request.version)?;
+        Ok(Response::new(ModelMetadataResponse {
+            name: self.model.clone(),
+            versions: vec![VERSION.into()],
+            platform: "OpenVINO".into(),
+            inputs: vec![Self::tensor(INPUT_NAME)],
+            outputs: vec![Self::tensor(OUTPUT_NAME)],
+        }))
+    }
+
+    async fn model_infer(
+        &self,
+        request: Request<ModelInferRequest>,
+    ) -> Result<Response<ModelInferResponse>, Status> {
+        // Decoded by tonic like any request; only the name is looked at.
+        let request = request.into_inner();
+        self.check_model(&request.model_name, &request.model_version)?;
+        Ok(Response::new(ModelInferResponse {
+            model_name: request.model_name,
+            model_version: VERSION.into(),
+            id: request.id,
+            parameters: Default::default(),
+            outputs: vec![self.output.clone()],
+            raw_output_contents: vec![self.output_bytes.clone()],
+        }))
+    }
+
+    type ModelStreamInferStream = tonic::codegen::BoxStream<ModelStreamInferResponse>;
+
+    async fn model_stream_infer(
+        &self,
+        _: Request<tonic::Streaming<ModelInferRequest>>,
+    ) -> Result<Response<Self::ModelStreamInferStream>, Status> {
+        Err(Status::unimplemented("streaming is not served"))
+    }
+}
+
+fn main() {
+    let options = Options::from_args("bare_tonic", 9100);
+    let bare = Bare {
+        model: options.model.clone(),
+        output: InferOutputTensor {
+            name: OUTPUT_NAME.into(),
+            datatype: DATATYPE.into(),
+            shape: SHAPE.to_vec(),
+            ..Default::default()
+        },
+        output_bytes: Bytes::from_static(&[0; OUTPUT_BYTES]),
+    };
+    options.runtime().block_on(async {
+        let listener = tokio::net::TcpListener::bind(options.address)
+            .await
+            .unwrap_or_else(|e| panic!("cannot listen on {}: {e}", options.address));
+        eprintln!(
+            "bare_tonic: serving model {} over gRPC on {}",
+            options.model,
+            listener
+                .local_addr()
+                .expect("a bound listener has an address")
+        );
+        let service = GrpcInferenceServiceServer::new(bare)
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES);
+        tonic::transport::Server::builder()
+            .http2_adaptive_window(Some(true))
+            .add_service(service)
+            .serve_with_incoming_shutdown(
+                TcpIncoming::from(listener).with_nodelay(Some(true)),
+                bench_frontends::stop_signal(),
+            )
+            .await
+            .expect("the gRPC server runs");
+    });
+}
