@@ -10,6 +10,7 @@ pub mod rest;
 use crate::config::ServerSettings;
 use crate::status::{Error, Result, StatusCode};
 use std::net::{SocketAddr, TcpListener as StdListener, ToSocketAddrs};
+use std::sync::Mutex;
 use std::time::Duration;
 use tokio::runtime::Runtime;
 use tokio::sync::watch;
@@ -36,9 +37,35 @@ impl Shutdown {
 
 /// The running front ends of a started server.
 pub struct Frontends {
-    runtime: Runtime,
     stop: watch::Sender<bool>,
     servers: Vec<JoinHandle<()>>,
+}
+
+/// The network runtime: made by the first start that sets a port, then kept for the life of
+/// the process, so its threads never exit. They finish inferences (OpenVINO status, response,
+/// slot release, the next queued start), and OpenVINO keeps per-thread executor state that a
+/// thread's exit destroys, reading executors a reload or stop may have freed long before (the
+/// reason the dispatcher's threads never exit either). A later server reuses it.
+static RUNTIME: Mutex<Option<&'static Runtime>> = Mutex::new(None);
+
+fn runtime() -> Result<&'static Runtime> {
+    let mut runtime = RUNTIME.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(runtime) = *runtime {
+        return Ok(runtime);
+    }
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let built = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .thread_name("ovms-net")
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Error::with(
+                StatusCode::INTERNAL_ERROR,
+                format!("cannot start the network runtime: {e}"),
+            )
+        })?;
+    Ok(*runtime.insert(Box::leak(Box::new(built))))
 }
 
 /// Binds a front end's port (the settings' validation checked its range) on its address.
@@ -83,18 +110,7 @@ impl Frontends {
                 )
             })
             .transpose()?;
-        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(threads)
-            .thread_name("ovms-net")
-            .enable_all()
-            .build()
-            .map_err(|e| {
-                Error::with(
-                    StatusCode::INTERNAL_ERROR,
-                    format!("cannot start the network runtime: {e}"),
-                )
-            })?;
+        let runtime = runtime()?;
         let (stop, stopped) = watch::channel(false);
         let mut servers = Vec::new();
         // Listeners are registered with the runtime inside it.
@@ -117,11 +133,7 @@ impl Frontends {
             servers.push(runtime.spawn(rest::serve(listener, Shutdown(stopped.clone()))));
         }
         drop(_entered);
-        Ok(Some(Frontends {
-            runtime,
-            stop,
-            servers,
-        }))
+        Ok(Some(Frontends { stop, servers }))
     }
 
     /// Stops accepting connections and requests; requests already received go on.
@@ -129,11 +141,12 @@ impl Frontends {
         self.stop.send_replace(true);
     }
 
-    /// Waits (bounded) for the servers to answer what they hold, then ends the runtime. Call
-    /// after the pools were closed, so every request in flight has been answered or failed.
+    /// Waits (bounded) for the servers to answer what they hold and end; past the bound their
+    /// tasks are dropped. Call after the pools were closed, so every request in flight has been
+    /// answered or failed.
     pub fn finish(self) {
-        // A runtime cannot be waited on, or dropped, from inside another one (a Rust host may
-        // stop the server from its own tokio thread): finish on a thread of its own then.
+        // A runtime cannot be waited on from inside another one (a Rust host may stop the
+        // server from its own tokio thread): wait on a thread of its own then.
         if tokio::runtime::Handle::try_current().is_ok() {
             let finishing = std::thread::Builder::new()
                 .name("ovms-net-stop".into())
@@ -149,19 +162,18 @@ impl Frontends {
             return;
         }
         self.stop_accepting();
-        let Frontends {
-            runtime, servers, ..
-        } = self;
+        let Ok(runtime) = runtime() else { return };
+        let aborts: Vec<_> = self.servers.iter().map(JoinHandle::abort_handle).collect();
         runtime.block_on(async {
-            let all = futures_join_all(servers);
+            let all = futures_join_all(self.servers);
             if tokio::time::timeout(DRAIN_TIMEOUT, all).await.is_err() {
                 log::warn!(
-                    "the network front ends did not drain in {} s; closing their connections",
+                    "the network front ends did not drain in {} s; closing them",
                     DRAIN_TIMEOUT.as_secs()
                 );
+                aborts.iter().for_each(|abort| abort.abort());
             }
         });
-        runtime.shutdown_timeout(Duration::from_secs(1));
     }
 }
 

@@ -27,6 +27,17 @@ use std::time::Instant;
 /// What an accepted request calls when it ends, exactly once, on a library thread.
 pub type Done = Box<dyn FnOnce(Result<Response>) + Send>;
 
+/// Where a job is finished once OpenVINO calls back (its status read, the response built, the
+/// slot released) and its `done` called.
+enum Finisher {
+    /// On the completion dispatcher: `done` may be user code (a C host's callback).
+    Dispatcher,
+    /// On the async runtime that submitted the job (a network request): its `done` is library
+    /// code that never blocks (a channel send), so finishing and answering run as one task
+    /// there, one hand-off from OpenVINO's thread instead of the dispatcher's three.
+    Runtime(tokio::runtime::Handle),
+}
+
 /// Accepted jobs that have not called back yet. An atomic, so that counting takes no lock; the
 /// mutex only pairs with the condvar for `wait_for_callbacks`.
 static ACCEPTED: AtomicUsize = AtomicUsize::new(0);
@@ -83,6 +94,7 @@ pub struct Job {
     accepted: Option<Accepted>,
     /// When the job was accepted, if DEBUG logging was on then.
     accepted_at: Option<Instant>,
+    finisher: Finisher,
     /// Its measurements, when the server serves metrics; finished just before the callback,
     /// and dropped unfinished (a failure) if the job is refused or lost.
     meter: Option<RequestMeter>,
@@ -241,12 +253,19 @@ impl InFlight for Running {
         if let Some(meter) = &mut self.job.meter {
             meter.inferred();
         }
-        dispatcher::finish(move || Some((*self).finish()));
+        match &self.job.finisher {
+            Finisher::Dispatcher => dispatcher::finish(move || Some((*self).finish())),
+            Finisher::Runtime(runtime) => {
+                // A runtime that is shutting down drops the task unrun: the slot then goes
+                // back with `Occupied`, and the job calls back with a failure (its safety net).
+                drop(runtime.clone().spawn(async move { (*self).finish()() }));
+            }
+        }
     }
 }
 
 impl Running {
-    /// On a dispatcher thread: the outcome from OpenVINO, the response, the slot restored and
+    /// On a dispatcher or runtime thread: the outcome from OpenVINO, the response, the slot restored and
     /// released; returns the callback, which runs after.
     fn finish(self) -> Task {
         let Running { job, mut occupied } = self;
@@ -275,6 +294,7 @@ fn accept(
     request: &Request,
     interface: Interface,
     done: Done,
+    finisher: Finisher,
 ) -> Result<Box<Job>> {
     let servable = manager.servable(request.servable_name()?, request.servable_version)?;
     let loaded = servable.loaded();
@@ -299,6 +319,7 @@ fn accept(
         // A disabled level costs this one check per request.
         accepted_at: log::log_enabled!(log::Level::Debug).then(Instant::now),
         meter,
+        finisher,
     }))
 }
 
@@ -318,7 +339,7 @@ pub fn infer_async(
     interface: Interface,
     done: Done,
 ) -> Result<()> {
-    let job = accept(manager, request, interface, done)?;
+    let job = accept(manager, request, interface, done, Finisher::Dispatcher)?;
     let pool = job.servable.loaded().pool.clone();
     match pool.submit(job, Blocking::enter) {
         Submitted::Now(job, slot) => job.begin(slot).map_err(|(mut job, occupied, error)| {
@@ -339,14 +360,17 @@ pub fn infer_async(
 pub struct Waiting(Box<Job>);
 
 /// As `infer_async`, for a caller on an async runtime: a full queue hands the job back as
-/// `Waiting` (already accepted: `done` runs exactly once, also if it is dropped).
+/// `Waiting` (already accepted: `done` runs exactly once, also if it is dropped). `done` must
+/// not block: called from that runtime, the job is finished and `done` called on it.
 pub fn infer_async_or_wait(
     manager: &ServableManager,
     request: &Request,
     interface: Interface,
     done: Done,
 ) -> Result<Option<Waiting>> {
-    let job = accept(manager, request, interface, done)?;
+    let finisher =
+        tokio::runtime::Handle::try_current().map_or(Finisher::Dispatcher, Finisher::Runtime);
+    let job = accept(manager, request, interface, done, finisher)?;
     let pool = job.servable.loaded().pool.clone();
     match pool.try_submit(job) {
         Submitted::Now(job, slot) => {
