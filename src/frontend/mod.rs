@@ -59,6 +59,10 @@ fn runtime() -> Result<&'static Runtime> {
     let threads = std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1));
     let built = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
+        // The blocking threads run reloads (`POST /v1/config/reload`), which compile models:
+        // a few are enough, and they never exit either (a year of idleness, in effect never).
+        .max_blocking_threads(2)
+        .thread_keep_alive(Duration::from_secs(365 * 24 * 3600))
         .thread_name("ovms-net")
         .enable_all()
         .build()
