@@ -258,26 +258,17 @@ impl Pool {
     /// returns is held while it waits.
     pub fn submit<J: QueuedJob + 'static, W>(
         self: &Arc<Pool>,
-        job: Box<J>,
+        mut job: Box<J>,
         before_waiting: impl FnOnce() -> W,
     ) -> Submitted<J> {
         let mut before_waiting = Some(before_waiting);
         let mut _waiting = None;
         let mut state = lock(&self.state);
         loop {
-            if state.closed {
-                return Submitted::Closed(job);
-            }
-            if state.waiters.is_empty()
-                && let Some(index) = state.idle.pop()
-            {
-                return Submitted::Now(job, self.guard(index));
-            }
-            if state.queued < self.max_queued {
-                state.queued += 1;
-                state.waiters.push_back(Waiter::Queued(job));
-                return Submitted::Queued;
-            }
+            job = match self.place(&mut state, job) {
+                Submitted::Full(job) => job,
+                placed => return placed,
+            };
             if let Some(before_waiting) = before_waiting.take() {
                 // Called without the pool lock, which it must not need.
                 drop(state);
@@ -292,7 +283,16 @@ impl Pool {
     /// As `submit`, but a full queue hands the job back (`Full`) instead of blocking: wait for
     /// `room()` and try again.
     pub fn try_submit<J: QueuedJob + 'static>(self: &Arc<Pool>, job: Box<J>) -> Submitted<J> {
-        let mut state = lock(&self.state);
+        self.place(&mut lock(&self.state), job)
+    }
+
+    /// Under the pool lock: a slot for the job now, a place in the queue, or `Closed`/`Full`
+    /// with the job handed back.
+    fn place<J: QueuedJob + 'static>(
+        self: &Arc<Pool>,
+        state: &mut PoolState,
+        job: Box<J>,
+    ) -> Submitted<J> {
         if state.closed {
             return Submitted::Closed(job);
         }
