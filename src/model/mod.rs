@@ -88,14 +88,15 @@ impl Model {
         read(&self.versions).clone()
     }
 
-    /// Marks a version that is not served yet as loading (a reload of a serving version keeps
-    /// serving the old one meanwhile).
+    /// Marks a version that is not served yet as loading. A reload of a serving version keeps
+    /// serving the old one meanwhile, and a retry of a failed load stays LOADING_FAILED until it
+    /// succeeds: a host reading the state mid-retry sees the outcome it had, not a flicker.
     pub fn begin_loading(&self, version: i64) {
         let mut versions = write(&self.versions);
         let entry = versions
             .entry(version)
             .or_insert_with(VersionEntry::loading);
-        if entry.serving.is_none() {
+        if entry.serving.is_none() && entry.state != VersionState::LoadingFailed {
             *entry = VersionEntry::loading();
         }
     }
@@ -295,5 +296,39 @@ impl Servable {
 
     pub fn version(&self) -> &ModelVersion {
         &self.version
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use std::path::Path;
+
+    fn model() -> Model {
+        let text = r#"{"model_config_list":[{"config":{"name":"m","base_path":"m"}}]}"#;
+        Model::new(Config::parse(text, Path::new("/cfg")).unwrap().models.remove(0))
+    }
+
+    #[test]
+    fn a_retried_failed_load_stays_loading_failed() {
+        let model = model();
+        model.begin_loading(1);
+        assert_eq!(model.state(1), Some(VersionState::Loading));
+        model.load_failed(1, "broken".to_string());
+        assert_eq!(model.state(1), Some(VersionState::LoadingFailed));
+        model.begin_loading(1);
+        assert_eq!(model.state(1), Some(VersionState::LoadingFailed));
+        let refused = model.servable(1).err().unwrap();
+        assert_eq!(refused.code, StatusCode::MODEL_VERSION_NOT_LOADED_YET);
+    }
+
+    #[test]
+    fn a_retired_version_loads_again_as_loading() {
+        let model = model();
+        model.begin_loading(1);
+        model.retire(1);
+        model.begin_loading(1);
+        assert_eq!(model.state(1), Some(VersionState::Loading));
     }
 }
