@@ -253,6 +253,17 @@ impl Pool {
         }
     }
 
+    /// A slot for a caller that will not wait: only when one is idle and nobody waits for one
+    /// (so it never overtakes a waiter), and never from a closed pool.
+    pub fn try_acquire(self: &Arc<Pool>) -> Option<SlotGuard> {
+        let mut state = lock(&self.state);
+        if state.closed || !state.waiters.is_empty() {
+            return None;
+        }
+        let index = state.idle.pop()?;
+        Some(self.guard(index))
+    }
+
     /// Gives an async job a slot now, or queues it; blocks while the queue is full.
     /// `before_waiting` runs (once, without the pool lock) if the caller has to wait, and what it
     /// returns is held while it waits.
@@ -587,6 +598,40 @@ mod tests {
         drop(handed);
         assert_eq!(pool.stats(), stats(1, 1, 0));
         waiter.join().unwrap();
+    }
+
+    #[test]
+    fn try_acquire_takes_only_an_idle_slot_nobody_waits_for() {
+        let pool = pool(2, 4);
+        let first = pool.try_acquire().expect("an idle slot");
+        let second = pool.try_acquire().expect("the other idle slot");
+        assert!(pool.try_acquire().is_none(), "no slot is idle");
+        let (events, order) = mpsc::channel();
+        assert!(matches!(
+            pool.submit(TestJob::boxed("queued", &events), || ()),
+            Submitted::Queued
+        ));
+        drop(first);
+        assert_eq!(order.recv_timeout(LONG).unwrap(), "queued");
+        let first = pool
+            .try_acquire()
+            .expect("the queued job gave its slot back");
+        // A sleeper waits: a slot that comes back is handed to it, not to try_acquire.
+        let sleeper = sleeping_caller(&pool);
+        assert!(pool.try_acquire().is_none());
+        drop(second);
+        assert!(
+            pool.try_acquire().is_none(),
+            "try_acquire overtook a waiter"
+        );
+        drop(pool.guard(lock(&sleeper.slot).take().expect("handed to the sleeper")));
+        drop(first);
+        assert!(pool.try_acquire().is_some());
+        drop(pool.close());
+        assert!(
+            pool.try_acquire().is_none(),
+            "a closed pool hands out no slot"
+        );
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! A network inference's way into the core: the decoded tensors become the library's own
-//! `Request`, which runs on the same async path as `OVMS_InferenceAsync`; the answer comes
-//! back through a oneshot channel, so no thread waits per request. The input bytes stay where
-//! the protocol decoder put them (the request points at them, as a C host's request points at
-//! its buffers) and are kept alive until the request's callback.
+//! `Request`, which runs on the same paths as the C API's. A quick model (its recent inferences
+//! within `INLINE_BUDGET`) runs inline, as `OVMS_Inference`, when one of its slots is idle: the
+//! hand-off to OpenVINO's thread and back would cost more than the inference. Any other
+//! request takes the async path of `OVMS_InferenceAsync`, and its answer comes back through a
+//! oneshot channel, so no thread waits for it. The input bytes stay where the protocol decoder
+//! put them (the request points at them, as a C host's request points at its buffers) and are
+//! kept alive until the inference is done with them.
 
 use crate::datatype::DataType;
 use crate::inference::{self, Buffer, OutputData, Request, Response, Side};
@@ -150,18 +153,23 @@ pub async fn infer(
 ) -> Result<Answer> {
     // Submitted by a plain function, so the request and its raw pointers (not Send) are gone
     // before the await and the future can move between the runtime's threads.
-    let (model_version, answered, waiting) = submit(name, version, inputs, interface)?;
-    // A full queue: wait for room here, holding no thread (a client that goes away drops
-    // the job, which then calls back with a failure nobody reads).
-    if let Some(waiting) = waiting {
-        waiting.submit().await;
-    }
-    let response = answered.await.unwrap_or_else(|_| {
-        Err(Error::with(
-            StatusCode::INTERNAL_ERROR,
-            "the request was lost by an internal failure",
-        ))
-    })?;
+    let (model_version, response) = match submit(name, version, inputs, interface)? {
+        Submitted::Answered(model_version, response) => (model_version, response?),
+        Submitted::Pending(model_version, answered, waiting) => {
+            // A full queue: wait for room here, holding no thread (a client that goes away
+            // drops the job, which then calls back with a failure nobody reads).
+            if let Some(waiting) = waiting {
+                waiting.submit().await;
+            }
+            let response = answered.await.unwrap_or_else(|_| {
+                Err(Error::with(
+                    StatusCode::INTERNAL_ERROR,
+                    "the request was lost by an internal failure",
+                ))
+            })?;
+            (model_version, response)
+        }
+    };
     Ok(Answer {
         model_name: name.to_string(),
         model_version,
@@ -169,13 +177,18 @@ pub async fn infer(
     })
 }
 
-/// The version that will run the request, where its result will arrive, and the job if it
-/// waits for room in the version's queue.
-type Submitted = (
-    i64,
-    oneshot::Receiver<Result<Response>>,
-    Option<inference::Waiting>,
-);
+/// What `submit` did, with the version that ran or will run the request.
+enum Submitted {
+    /// It ran inline: its outcome.
+    Answered(i64, Result<Response>),
+    /// It is on its way: where its outcome will arrive, and its job if it waits for room in
+    /// the version's queue.
+    Pending(
+        i64,
+        oneshot::Receiver<Result<Response>>,
+        Option<inference::Waiting>,
+    ),
+}
 
 fn submit(name: &str, version: i64, inputs: Vec<Input>, interface: Interface) -> Result<Submitted> {
     let manager = SERVER.manager()?;
@@ -192,6 +205,14 @@ fn submit(name: &str, version: i64, inputs: Vec<Input>, interface: Interface) ->
             return Err(error);
         }
     };
+    // A quick model runs inline when a slot is idle: handing it to OpenVINO's thread and the
+    // outcome back would cost more than the inference (`INLINE_BUDGET`).
+    if servable.loaded().inference_time.is_quick()
+        && let Some(outcome) = inference::try_infer(&servable, &request, interface)
+    {
+        drop(held);
+        return Ok(Submitted::Answered(model_version, outcome));
+    }
     drop(servable);
     let (answer, answered) = oneshot::channel();
     let held = SendHeld(held);
@@ -207,7 +228,7 @@ fn submit(name: &str, version: i64, inputs: Vec<Input>, interface: Interface) ->
         }),
     )?;
     // The request itself may go now: the inference works on its own plan.
-    Ok((model_version, answered, waiting))
+    Ok(Submitted::Pending(model_version, answered, waiting))
 }
 
 /// The library's request over the decoded inputs, and what it points at.

@@ -123,10 +123,11 @@ impl Job {
             launcher.launch(Box::new(Running {
                 job: self,
                 occupied,
+                launched: Instant::now(),
             }))
         };
         launched.map_err(|(running, error)| {
-            let Running { job, occupied } = *running;
+            let Running { job, occupied, .. } = *running;
             (job, occupied, inference_error(error))
         })
     }
@@ -244,6 +245,7 @@ impl QueuedJob for Job {
 struct Running {
     job: Box<Job>,
     occupied: Occupied,
+    launched: Instant,
 }
 
 impl InFlight for Running {
@@ -253,6 +255,8 @@ impl InFlight for Running {
         if let Some(meter) = &mut self.job.meter {
             meter.inferred();
         }
+        let loaded = self.job.servable.loaded();
+        loaded.inference_time.record(self.launched.elapsed());
         match &self.job.finisher {
             Finisher::Dispatcher => dispatcher::finish(move || Some((*self).finish())),
             Finisher::Runtime(runtime) => {
@@ -268,7 +272,9 @@ impl Running {
     /// On a dispatcher or runtime thread: the outcome from OpenVINO, the response, the slot restored and
     /// released; returns the callback, which runs after.
     fn finish(self) -> Task {
-        let Running { job, mut occupied } = self;
+        let Running {
+            job, mut occupied, ..
+        } = self;
         let result = catch_unwind(AssertUnwindSafe(|| {
             let mut result = occupied.parts().request.wait().map_err(inference_error);
             if result.is_ok() && fault::injected(Fault::Completion) {

@@ -15,4 +15,4 @@ pub use asynchronous::{
 pub use request::{Buffer, Request, Side, display_name, parameter_size};
 pub use response::{OutputData, Response, ResponseOutput};
 pub use strings::StdStringArray;
-pub use sync::infer;
+pub use sync::{infer, try_infer};

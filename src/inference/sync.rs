@@ -6,7 +6,8 @@ use super::request::Request;
 use super::response::Response;
 use super::validate::validate;
 use crate::metrics::Interface;
-use crate::model::ServableManager;
+use crate::model::{Servable, ServableManager};
+use crate::pool::SlotGuard;
 use crate::status::{Error, Result, StatusCode};
 use std::time::Instant;
 
@@ -17,9 +18,31 @@ pub fn infer(
     request: &Request,
     interface: Interface,
 ) -> Result<Response> {
+    let servable = manager.servable(request.servable_name()?, request.servable_version)?;
+    run(&servable, request, interface, None)
+}
+
+/// As `infer` on `servable` (the version `request` names, looked up by the caller), but only
+/// if one of its slots is idle now, for a caller that must not wait for one: `None` if none is
+/// (and nothing was done or counted).
+pub fn try_infer(
+    servable: &Servable,
+    request: &Request,
+    interface: Interface,
+) -> Option<Result<Response>> {
+    let slot = servable.loaded().pool.try_acquire()?;
+    Some(run(servable, request, interface, Some(slot)))
+}
+
+/// Runs `request` on `servable`, on `slot` if one was taken already, else on the next free one.
+fn run(
+    servable: &Servable,
+    request: &Request,
+    interface: Interface,
+    slot: Option<SlotGuard>,
+) -> Result<Response> {
     // A disabled level costs this one check per request.
     let started = log::log_enabled!(log::Level::Debug).then(Instant::now);
-    let servable = manager.servable(request.servable_name()?, request.servable_version)?;
     let loaded = servable.loaded();
     // Metrics off: `None`, and each hook below is one branch. Dropped on an early return, it
     // counts the failure.
@@ -33,7 +56,8 @@ pub fn infer(
     if let Some(meter) = &mut meter {
         meter.waiting();
     }
-    let mut occupied = Occupied::new(loaded.pool.acquire(Blocking::enter));
+    let slot = slot.unwrap_or_else(|| loaded.pool.acquire(Blocking::enter));
+    let mut occupied = Occupied::new(slot);
     if let Some(meter) = &mut meter {
         meter.acquired();
     }
@@ -42,11 +66,10 @@ pub fn infer(
     if let Some(meter) = &mut meter {
         meter.inferring();
     }
-    occupied
-        .parts()
-        .request
-        .infer()
-        .map_err(|e| Error::with(StatusCode::OV_INTERNAL_INFERENCE_ERROR, e.to_string()))?;
+    let began = Instant::now();
+    let inferred = occupied.parts().request.infer();
+    loaded.inference_time.record(began.elapsed());
+    inferred.map_err(|e| Error::with(StatusCode::OV_INTERNAL_INFERENCE_ERROR, e.to_string()))?;
     if let Some(meter) = &mut meter {
         meter.inferred();
     }

@@ -233,6 +233,7 @@ pub fn load_version(
         outputs: served(output_ports),
         model_file: file,
         pool: Pool::new(slots, max_queued),
+        inference_time: Default::default(),
         compiled,
     })
 }
