@@ -27,8 +27,10 @@ fn built() -> &'static Built {
     static BUILT: OnceLock<Built> = OnceLock::new();
     BUILT.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let dir =
-            std::env::temp_dir().join(format!("ovms_custom_node_test_{}", std::process::id()));
+        let scratch = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        remove_folders_of_finished_runs(scratch);
+        // One folder per run: another run may have these libraries loaded while this one builds.
+        let dir = scratch.join(format!("custom_node_{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let sources: [(&str, PathBuf, &[&str]); 4] = [
             ("add_sub", root.join("custom_nodes/add_sub/add_sub.c"), &[]),
@@ -53,6 +55,21 @@ fn built() -> &'static Built {
         }
         Built { dir }
     })
+}
+
+/// Earlier runs' `custom_node_<pid>` folders whose process is gone.
+fn remove_folders_of_finished_runs(scratch: &Path) {
+    let Ok(entries) = std::fs::read_dir(scratch) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(pid) = name.strip_prefix("custom_node_")
+            && !Path::new("/proc").join(pid).exists()
+        {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 fn params(pairs: &[(&str, &str)]) -> NodeParams {
