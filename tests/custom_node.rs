@@ -461,4 +461,9 @@ fn the_registry_follows_the_config() {
         libraries.get("split").unwrap_err().code,
         StatusCode::NODE_LIBRARY_MISSING
     );
+    // A new path that fails to load leaves the library loaded before in use.
+    let before = libraries.get("add").unwrap();
+    let failures = libraries.reload(&config(&[("add", "libno_release.so")]), dir);
+    assert_eq!(failures[0].code, StatusCode::NODE_LIBRARY_LOAD_FAILED_SYM);
+    assert!(Arc::ptr_eq(&before, &libraries.get("add").unwrap()));
 }

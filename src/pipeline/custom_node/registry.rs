@@ -22,8 +22,9 @@ impl NodeLibraries {
     /// Brings the set in line with the config: a relative `base_path` is taken from
     /// `config_dir` (as a model's is); a library already loaded from the same path is kept
     /// (OVMS: NODE_LIBRARY_ALREADY_LOADED, not an error); one whose path changed is loaded
-    /// again; those no longer listed are dropped. Returns the libraries that failed to load
-    /// (they are absent, so pipelines using them are invalid).
+    /// again (if that fails, the one loaded before stays, as in OVMS); those no longer listed
+    /// are dropped. Returns the libraries that failed to load (a name that never loaded is
+    /// absent, so pipelines using it are invalid).
     pub fn reload(&mut self, configs: &[CustomNodeLibraryConfig], config_dir: &Path) -> Vec<Error> {
         let mut failures = Vec::new();
         let mut next = HashMap::with_capacity(configs.len());
@@ -44,6 +45,10 @@ impl NodeLibraries {
                 Err(e) => {
                     log::error!("{}", e.details());
                     failures.push(e);
+                    // As OVMS does: a failed load to a new path leaves the old library in use.
+                    if let Some(previous) = self.libraries.get(&config.name) {
+                        next.insert(config.name.clone(), Arc::clone(previous));
+                    }
                 }
             }
         }
