@@ -334,6 +334,26 @@ impl StatusCode {
             INVALID_STRING_MAX_SIZE_EXCEEDED => {
                 "Maximum 2D array after string conversion exceeded 1GB"
             }
+            NODE_LIBRARY_ALREADY_LOADED => "Custom node library is already loaded",
+            NODE_LIBRARY_LOAD_FAILED_OPEN => "Custom node library failed to open",
+            NODE_LIBRARY_LOAD_FAILED_SYM => "Custom node library failed to load symbol",
+            NODE_LIBRARY_MISSING => "Custom node library not found",
+            NODE_LIBRARY_MISSING_OUTPUT => "Custom node output is missing",
+            NODE_LIBRARY_EXECUTION_FAILED => "Custom node failed during execution",
+            NODE_LIBRARY_OUTPUTS_CORRUPTED => {
+                "Custom node library has returned corrupted outputs handle"
+            }
+            NODE_LIBRARY_OUTPUTS_CORRUPTED_COUNT => {
+                "Custom node library has produced corrupted number of outputs"
+            }
+            NODE_LIBRARY_INVALID_PRECISION => {
+                "Custom node has produced tensor with unspecified precision"
+            }
+            NODE_LIBRARY_INVALID_SHAPE => "Custom node has produced tensor with not matching shape",
+            NODE_LIBRARY_INVALID_CONTENT_SIZE => "Custom node output has invalid content size",
+            NODE_LIBRARY_METADATA_FAILED => "Custom node failed on metadata call",
+            NODE_LIBRARY_OUTPUT_MISSING_NAME => "Custom node output is missing name",
+            NODE_LIBRARY_INITIALIZE_FAILED => "Failure during custom node library initialization",
             OV_UNSUPPORTED_DESERIALIZATION_PRECISION => "Unsupported deserialization precision",
             OV_INTERNAL_DESERIALIZATION_ERROR => "Internal deserialization error",
             OV_INTERNAL_INFERENCE_ERROR => "Internal inference error",

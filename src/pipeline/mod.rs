@@ -1,0 +1,3 @@
+//! The pipeline part: DAGs of model and custom nodes from `pipeline_config_list`.
+
+pub mod custom_node;
