@@ -34,6 +34,7 @@ MODELS = {
     "scalar": {},
     "passthrough_string": {},
     "versioned": {"model_version_policy": {"all": {}}},
+    "fail_odd": {},
 }
 
 RNG = np.random.default_rng(7)
@@ -313,6 +314,25 @@ def test_wrong_datatype_shape_and_name(client):
     assert error.status() == "StatusCode.INVALID_ARGUMENT"
     assert error.message().startswith("Invalid number of inputs - Expected: 2; Actual: 1")
     assert_dummy_serves(client)
+
+
+def test_the_async_and_the_inline_path_answer_alike(grpc_server, client):
+    # A version's first request takes the async path (its inference time is unknown); once its
+    # inferences prove quick, requests run inline on the network thread. fail_odd fails inside
+    # OpenVINO on an odd length: the failure and the successes must read the same on both.
+    server, _ = grpc_server
+    odd = triton_input("x", np.ones(3, np.float32))
+    first = rejected(lambda: client.infer("fail_odd", [odd]))
+    for k in range(20):
+        x = np.arange(k, k + 4, dtype=np.float32)
+        answer = client.infer("fail_odd", [triton_input("x", x)]).as_numpy("y")
+        np.testing.assert_array_equal(answer, x.reshape(2, -1))
+    later = rejected(lambda: client.infer("fail_odd", [odd]))
+    assert first.status() == later.status() == "StatusCode.INTERNAL"
+    prefix = "Internal inference error"
+    assert first.message().startswith(prefix) and later.message().startswith(prefix), later.message()
+    slots, idle, queued = server.slots("fail_odd")
+    assert (idle, queued) == (slots, 0), "a failed inference kept its slot"
 
 
 def test_raw_contents_of_the_wrong_size(client):

@@ -256,7 +256,7 @@ impl InFlight for Running {
             meter.inferred();
         }
         let loaded = self.job.servable.loaded();
-        loaded.inference_time.record(self.launched.elapsed());
+        loaded.inference_time.record_async(self.launched.elapsed());
         match &self.job.finisher {
             Finisher::Dispatcher => dispatcher::finish(move || Some((*self).finish())),
             Finisher::Runtime(runtime) => {

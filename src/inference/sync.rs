@@ -68,7 +68,7 @@ fn run(
     }
     let began = Instant::now();
     let inferred = occupied.parts().request.infer();
-    loaded.inference_time.record(began.elapsed());
+    loaded.inference_time.record_sync(began.elapsed());
     inferred.map_err(|e| Error::with(StatusCode::OV_INTERNAL_INFERENCE_ERROR, e.to_string()))?;
     if let Some(meter) = &mut meter {
         meter.inferred();

@@ -60,42 +60,67 @@ pub struct Loaded {
     pub compiled: CompiledModel,
 }
 
-/// How long the version's inferences take lately: a moving average over both paths (sync: the
-/// inference itself; async: launch to completion, which adds OpenVINO's hand-offs). The network
-/// front ends run a quick model's requests inline on their own thread (`is_quick`), where a
-/// hand-off to OpenVINO's thread and back would cost more than the inference.
+/// How long the version's inferences take lately: moving averages of sync inferences (the
+/// inference itself) and of async ones (launch to completion, which adds OpenVINO's hand-off
+/// to its stream thread and back). The network front ends run a quick model's requests inline
+/// on their own thread (`is_quick`), where those hand-offs would cost more than the inference.
 pub struct InferenceTime {
-    /// Nanoseconds; `u64::MAX` until the first inference.
-    average_ns: AtomicU64,
+    /// Nanoseconds; `u64::MAX` until the first such inference.
+    sync_ns: AtomicU64,
+    async_ns: AtomicU64,
 }
 
-/// An inference at most this long runs inline on a network thread: long enough for tiny models,
-/// short enough that the other connections of that thread wait no longer than a hand-off costs.
+/// A sync inference at most this long (on average) runs inline on a network thread: long
+/// enough for tiny models, short enough that the other connections of that thread wait no
+/// longer than a hand-off costs.
 pub const INLINE_BUDGET: Duration = Duration::from_micros(200);
+
+/// Before any sync inference was measured, async ones at most this long suggest the model may
+/// fit `INLINE_BUDGET` (they include two thread wake-ups); the sync times measured then decide.
+pub const INLINE_PROBE_BUDGET: Duration = Duration::from_millis(1);
+
+const UNKNOWN: u64 = u64::MAX;
 
 impl Default for InferenceTime {
     fn default() -> InferenceTime {
         InferenceTime {
-            average_ns: AtomicU64::new(u64::MAX),
+            sync_ns: AtomicU64::new(UNKNOWN),
+            async_ns: AtomicU64::new(UNKNOWN),
         }
     }
 }
 
+/// Adds one sample to an average (weight 1/8: a few slow ones move it, one does not) that
+/// starts from `first` (`None`: from the first sample). Racing updates may lose a sample,
+/// which an average can afford.
+fn record(average_ns: &AtomicU64, took: Duration, first: Option<u64>) {
+    let sample = u64::try_from(took.as_nanos()).unwrap_or(UNKNOWN - 1);
+    let average = match (average_ns.load(Relaxed), first) {
+        (UNKNOWN, None) => sample,
+        (UNKNOWN, Some(old)) | (old, _) => old - old / 8 + sample / 8,
+    };
+    average_ns.store(average, Relaxed);
+}
+
 impl InferenceTime {
-    /// Adds one inference's duration (weight 1/8: a few slow ones move it, one does not).
-    /// Racing updates may lose a sample, which an average can afford.
-    pub fn record(&self, took: Duration) {
-        let sample = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX - 1);
-        let average = match self.average_ns.load(Relaxed) {
-            u64::MAX => sample,
-            old => old - old / 8 + sample / 8,
-        };
-        self.average_ns.store(average, Relaxed);
+    /// The sync average starts at half the budget: the first inference on a fresh infer
+    /// request is slow (allocations), and one such must not send a quick model back.
+    pub fn record_sync(&self, took: Duration) {
+        let half_budget = INLINE_BUDGET.as_nanos() as u64 / 2;
+        record(&self.sync_ns, took, Some(half_budget));
     }
 
-    /// Whether the version's inferences lately fit in `INLINE_BUDGET` (unknown: no).
+    pub fn record_async(&self, took: Duration) {
+        record(&self.async_ns, took, None);
+    }
+
+    /// Whether a request should run inline: its sync inferences fit `INLINE_BUDGET`, or, none
+    /// measured yet, its async ones fit `INLINE_PROBE_BUDGET`. Nothing known: no.
     pub fn is_quick(&self) -> bool {
-        self.average_ns.load(Relaxed) <= INLINE_BUDGET.as_nanos() as u64
+        match self.sync_ns.load(Relaxed) {
+            UNKNOWN => self.async_ns.load(Relaxed) <= INLINE_PROBE_BUDGET.as_nanos() as u64,
+            sync_ns => sync_ns <= INLINE_BUDGET.as_nanos() as u64,
+        }
     }
 }
 
@@ -138,17 +163,32 @@ mod tests {
     fn inference_time_is_unknown_then_follows_the_samples() {
         let time = InferenceTime::default();
         assert!(!time.is_quick(), "unknown is not quick");
-        time.record(Duration::from_micros(20));
+        // Async samples only suggest: a slow one says no, a fast one says try.
+        time.record_async(Duration::from_millis(5));
+        assert!(!time.is_quick());
+        for _ in 0..40 {
+            time.record_async(Duration::from_micros(400));
+        }
+        assert!(time.is_quick(), "400 us async may be a quick inference");
+        // Sync samples decide from then on, async ones no longer count; a first slow one
+        // (a fresh infer request's) does not send it back.
+        time.record_sync(Duration::from_micros(300));
+        assert!(time.is_quick());
+        for _ in 0..10 {
+            time.record_sync(Duration::from_micros(20));
+        }
+        assert!(time.is_quick());
+        time.record_async(Duration::from_millis(50));
         assert!(time.is_quick());
         // One slow inference does not flip it; a run of them does.
-        time.record(Duration::from_millis(1));
+        time.record_sync(Duration::from_millis(1));
         assert!(time.is_quick());
         for _ in 0..20 {
-            time.record(Duration::from_millis(1));
+            time.record_sync(Duration::from_millis(1));
         }
         assert!(!time.is_quick());
         for _ in 0..40 {
-            time.record(Duration::from_micros(10));
+            time.record_sync(Duration::from_micros(10));
         }
         assert!(time.is_quick());
     }
