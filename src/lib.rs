@@ -15,6 +15,7 @@ pub mod inference;
 pub mod metrics;
 pub mod model;
 pub mod ov;
+pub mod pipeline;
 pub mod pool;
 pub mod server;
 pub mod status;

@@ -78,6 +78,26 @@ pub fn wait_for_callbacks() {
     }
 }
 
+/// Calls `done` with `result` on a library thread, counted as an accepted job until it
+/// returns (so a server stop waits for it): for a caller that accepted work itself (a pipeline)
+/// and must call back without a model job of its own to do it from.
+pub fn call_back_later(done: Done, result: Result<Response>) {
+    let accepted = Accepted::new();
+    dispatcher::deliver(move || {
+        struct InCallback;
+        impl Drop for InCallback {
+            fn drop(&mut self) {
+                IN_JOB_CALLBACK.with(|c| c.set(false));
+            }
+        }
+        IN_JOB_CALLBACK.with(|c| c.set(true));
+        let in_callback = InCallback;
+        done(result);
+        drop(in_callback);
+        drop(accepted);
+    });
+}
+
 /// Whether this thread runs the callback of an accepted async request.
 pub fn in_job_callback() -> bool {
     IN_JOB_CALLBACK.with(Cell::get)

@@ -307,7 +307,12 @@ mod tests {
 
     fn model() -> Model {
         let text = r#"{"model_config_list":[{"config":{"name":"m","base_path":"m"}}]}"#;
-        Model::new(Config::parse(text, Path::new("/cfg")).unwrap().models.remove(0))
+        Model::new(
+            Config::parse(text, Path::new("/cfg"))
+                .unwrap()
+                .models
+                .remove(0),
+        )
     }
 
     #[test]
