@@ -172,7 +172,7 @@ impl Pipelines {
                 Err(error) => {
                     let said = matches!(&pipeline.status, Status::Failed(e) if *e == error);
                     if !said {
-                        log::error!("pipeline {name:?} is not served: {error}");
+                        log::error!("pipeline {name:?} is not served: {:?}: {error}", error.code);
                     }
                     pipeline.status = Status::Failed(error);
                 }
@@ -187,9 +187,15 @@ impl Pipelines {
         let status = lock(&entry).status.clone();
         Some(match status {
             Status::Available(plan) => Ok(plan),
+            // Not loaded yet, naming the validation's own code (its OVMS message is generic).
             Status::Failed(error) => Err(Error::with(
                 StatusCode::PIPELINE_DEFINITION_NOT_LOADED_YET,
-                format!("pipeline {name:?}: {error}"),
+                format!(
+                    "pipeline {name:?}: {:?} ({}): {}",
+                    error.code,
+                    error.code as u32,
+                    error.context.as_deref().unwrap_or(error.code.message())
+                ),
             )),
             Status::Retired => Err(Error::with(
                 StatusCode::PIPELINE_DEFINITION_NOT_LOADED_ANYMORE,
