@@ -198,6 +198,7 @@ typedef struct {
     bool expect_failure;
     atomic_int calls;
     atomic_int bad;
+    OVMS_InferenceResponse *kept;
     au_counter *done;
 } chain_ctx;
 
@@ -216,6 +217,104 @@ static void chain_cb(OVMS_InferenceResponse *response, uint32_t flag, void *user
     }
     OVMS_InferenceResponseDelete(response);
     au_counter_add(ctx->done, 1);
+}
+
+/* Keeps a successful response in ctx->kept for the test. */
+static void keep_cb(OVMS_InferenceResponse *response, uint32_t flag, void *user) {
+    chain_ctx *ctx = (chain_ctx *)user;
+    if (atomic_fetch_add(&ctx->calls, 1) > 0)
+        au_fail(__FILE__, __LINE__, "a second callback for one pipeline request");
+    if (flag != 0)
+        au_fail(__FILE__, __LINE__, "the pipeline request failed");
+    ctx->kept = response;
+    au_counter_add(ctx->done, 1);
+}
+
+/* CAPIDagInference.DynamicEntryDummyDag: demultiplexed at the entry, [3,1,10] in, each shard + 1. */
+static void test_dynamic_entry_dummy_dag(void) {
+    float b[30];
+    for (int i = 0; i < 30; i++)
+        b[i] = (float)i * 0.5f;
+    const int64_t shape[3] = {3, 1, 10};
+    OVMS_InferenceRequest *request = NULL;
+    REQUIRE_OK(OVMS_InferenceRequestNew(&request, server, "dynamic_entry", 1));
+    CHECK_OK(OVMS_InferenceRequestAddInput(request, "b", OVMS_DATATYPE_FP32, shape, 3));
+    CHECK_OK(OVMS_InferenceRequestInputSetData(request, "b", b, sizeof b, OVMS_BUFFERTYPE_CPU, 0));
+    for (int mode = 0; mode < 2; mode++) {
+        OVMS_InferenceResponse *response = NULL;
+        au_counter done;
+        au_counter_init(&done);
+        chain_ctx ctx;
+        memset(&ctx, 0, sizeof ctx);
+        if (mode == 0) {
+            CHECK_OK(OVMS_Inference(server, request, &response));
+        } else {
+            /* Async: the callback keeps the response for the checks below. */
+            ctx.done = &done;
+            CHECK_OK(OVMS_InferenceRequestSetCompletionCallback(request, keep_cb, &ctx));
+            CHECK_OK(OVMS_InferenceAsync(server, request));
+            AWAIT(&done, 1);
+            CHECK_EQ(atomic_load(&ctx.calls), 1);
+            response = ctx.kept;
+            CHECK_OK(OVMS_InferenceRequestSetCompletionCallback(request, NULL, NULL));
+        }
+        au_counter_destroy(&done);
+        if (response == NULL)
+            continue;
+        CHECK_EQ(pt_output_count(response), 1);
+        const char *name = NULL;
+        OVMS_DataType datatype = OVMS_DATATYPE_UNDEFINED;
+        const int64_t *out_shape = NULL;
+        size_t dims = 0;
+        const void *data = NULL;
+        size_t bytes = 0;
+        OVMS_BufferType buffer_type = OVMS_BUFFERTYPE_HDDL;
+        uint32_t device = 99;
+        CHECK_OK(OVMS_InferenceResponseOutput(response, 0, &name, &datatype, &out_shape, &dims, &data, &bytes,
+                                              &buffer_type, &device));
+        CHECK(name != NULL && strcmp(name, "a") == 0);
+        CHECK_EQ(dims, 3);
+        if (dims == 3) {
+            CHECK_EQ(out_shape[0], 3);
+            CHECK_EQ(out_shape[1], 1);
+            CHECK_EQ(out_shape[2], 10);
+        }
+        CHECK_EQ(bytes, sizeof b);
+        if (data != NULL && bytes == sizeof b) {
+            int wrong = 0;
+            for (int i = 0; i < 30; i++)
+                wrong += ((const float *)data)[i] != b[i] + 1.0f;
+            CHECK_EQ(wrong, 0);
+        }
+        OVMS_InferenceResponseDelete(response);
+    }
+    OVMS_InferenceRequestDelete(request);
+    /* Its metadata carries the shards' dimension: b [-1,1,10]. */
+    OVMS_ServableMetadata *metadata = NULL;
+    REQUIRE_OK(OVMS_GetServableMetadata(server, "dynamic_entry", 1, &metadata));
+    const char *name = NULL;
+    OVMS_DataType datatype = OVMS_DATATYPE_UNDEFINED;
+    size_t dims = 0;
+    int64_t *min = NULL, *max = NULL;
+    CHECK_OK(OVMS_ServableMetadataInput(metadata, 0, &name, &datatype, &dims, &min, &max));
+    CHECK_EQ(dims, 3);
+    if (dims == 3) {
+        CHECK_EQ(min[0], -1);
+        CHECK_EQ(max[0], -1);
+        CHECK_EQ(max[2], 10);
+    }
+    CHECK_OK(OVMS_ServableMetadataOutput(metadata, 0, &name, &datatype, &dims, &min, &max));
+    CHECK_EQ(dims, 3);
+    OVMS_ServableMetadataDelete(metadata);
+    /* Too few dimensions to split: OVMS's code, before anything runs. */
+    const int64_t flat[2] = {1, 10};
+    REQUIRE_OK(OVMS_InferenceRequestNew(&request, server, "dynamic_entry", 1));
+    CHECK_OK(OVMS_InferenceRequestAddInput(request, "b", OVMS_DATATYPE_FP32, flat, 2));
+    CHECK_OK(OVMS_InferenceRequestInputSetData(request, "b", b, 10 * sizeof(float), OVMS_BUFFERTYPE_CPU, 0));
+    OVMS_InferenceResponse *response = NULL;
+    CHECK_CODE(OVMS_Inference(server, request, &response), 162 /* PIPELINE_WRONG_NUMBER_OF_DIMENSIONS_TO_DEMULTIPLY */);
+    OVMS_InferenceRequestDelete(request);
+    CHECK_POOL_AT_REST(server, "dummy", 2);
 }
 
 static void test_async_chain_calls_back_once_each(void) {
@@ -440,6 +539,7 @@ int main(void) {
     RUN_TEST(test_two_inputs, 60);
     RUN_TEST(test_metadata_and_state, 60);
     RUN_TEST(test_async_chain_calls_back_once_each, 180);
+    RUN_TEST(test_dynamic_entry_dummy_dag, 60);
     RUN_TEST(test_failing_node_fails_the_request_once, 120);
     RUN_TEST(test_invalid_definitions, 60);
     OVMS_ServerDelete(server);

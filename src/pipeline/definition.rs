@@ -70,6 +70,10 @@ pub struct Plan {
     pub nodes: Vec<PlannedNode>,
     /// (pipeline output name, its source), sorted by name.
     pub outputs: Vec<(String, Source)>,
+    /// The pipeline's own `demultiply_count`: each request is split along its inputs' first
+    /// dimension, every shard runs the nodes, and the outputs are stacked again (0 or -1: any
+    /// count).
+    pub demultiply: Option<i32>,
     /// The pipeline's inputs as the nodes that consume them need them, sorted by name.
     pub input_specs: Vec<(String, TensorSpec)>,
     pub output_specs: Vec<(String, TensorSpec)>,
@@ -145,16 +149,15 @@ pub fn validate(
     ports: &dyn Fn(&str, i64) -> Option<ModelPorts>,
 ) -> Result<Plan> {
     let pipeline = config.name.as_str();
-    if config.demultiply_count.is_some()
-        || config
-            .nodes
-            .iter()
-            .any(|n| n.demultiply_count.is_some() || n.gather_from_node.is_some())
+    if config
+        .nodes
+        .iter()
+        .any(|n| n.demultiply_count.is_some() || n.gather_from_node.is_some())
     {
         return Err(failed(
             StatusCode::NOT_IMPLEMENTED,
             pipeline,
-            "demultiplexing and gathering (demultiply_count, gather_from_node) are not served yet"
+            "demultiplexing and gathering at a node (demultiply_count, gather_from_node) are not served yet; only the pipeline's own demultiply_count is"
                 .into(),
         ));
     }
@@ -432,11 +435,40 @@ pub fn validate(
         };
         output_specs.push((name.clone(), spec));
     }
+    // Demultiplexed at the entry: the requests carry the shards' dimension first, and the
+    // exit stacks the shards' outputs along it.
+    let shards = |spec: &mut TensorSpec| {
+        if spec.datatype == DataType::UNDEFINED && spec.dims.is_empty() {
+            return;
+        }
+        let dim = match config.demultiply_count {
+            Some(count) if count > 0 => Dim::fixed(i64::from(count)),
+            _ => Dim::any(),
+        };
+        spec.dims.insert(0, dim);
+    };
+    let mut input_specs: Vec<(String, TensorSpec)> = input_specs.into_iter().collect();
+    if config.demultiply_count.is_some() {
+        for (name, spec) in input_specs.iter_mut() {
+            if spec.datatype == DataType::STRING {
+                return Err(failed(
+                    StatusCode::PIPELINE_STRING_DEMUILTIPLICATION_UNSUPPORTED,
+                    pipeline,
+                    format!("demultiplication of strings is unsupported: input {name}"),
+                ));
+            }
+            shards(spec);
+        }
+        for (_, spec) in output_specs.iter_mut() {
+            shards(spec);
+        }
+    }
     Ok(Plan {
         name: config.name.clone(),
         nodes,
         outputs,
-        input_specs: input_specs.into_iter().collect(),
+        demultiply: config.demultiply_count,
+        input_specs,
         output_specs,
     })
 }
@@ -869,6 +901,33 @@ mod tests {
             )),
             StatusCode::PIPELINE_DEFINITION_INVALID_NODE_LIBRARY
         );
+    }
+
+    #[test]
+    fn an_entry_demultiplexer_adds_the_shard_dimension() {
+        let mut config = pipeline(
+            &["in"],
+            &[dummy("n", ("request", "in"))],
+            &[("o", "n", "out")],
+        );
+        config.demultiply_count = Some(0);
+        let plan = validate(&config, &models).unwrap();
+        assert_eq!(plan.demultiply, Some(0));
+        let any_then = |rest: &[i64]| {
+            let mut dims = vec![Dim::any()];
+            dims.extend(rest.iter().map(|&d| Dim::fixed(d)));
+            dims
+        };
+        assert_eq!(plan.input_specs[0].1.dims, any_then(&[1, 10]));
+        assert_eq!(plan.output_specs[0].1.dims, any_then(&[1, 10]));
+        config.demultiply_count = Some(3);
+        let plan = validate(&config, &models).unwrap();
+        assert_eq!(plan.input_specs[0].1.dims[0], Dim::fixed(3));
+        // At a node, not yet.
+        let mut at_node = config.clone();
+        at_node.demultiply_count = None;
+        at_node.nodes[0].demultiply_count = Some(2);
+        assert_eq!(code(&at_node), StatusCode::NOT_IMPLEMENTED);
     }
 
     #[test]

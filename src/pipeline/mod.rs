@@ -7,6 +7,7 @@
 //! from the config PIPELINE_DEFINITION_NOT_LOADED_ANYMORE. Running one is `run.rs`.
 
 mod definition;
+mod gather;
 mod run;
 
 pub use definition::{ENTRY, EXIT, ModelPorts, Plan, Source, TensorSpec, validate};

@@ -20,11 +20,11 @@ use std::collections::BTreeMap;
 use std::ffi::CString;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// One input of the pipeline request, as the caller declared it.
-struct EntryTensor {
-    datatype: u32,
-    shape: Vec<i64>,
-    buffer: Option<Buffer>,
+/// One input of the pipeline request, as the caller declared it (or one shard of it).
+pub(super) struct EntryTensor {
+    pub datatype: u32,
+    pub shape: Vec<i64>,
+    pub buffer: Option<Buffer>,
 }
 
 /// What changes while the pipeline runs.
@@ -265,7 +265,7 @@ impl Run {
 }
 
 /// `byte_size` bytes at `src` in 8-byte aligned storage the response owns.
-fn owned_copy(src: *const u8, byte_size: usize) -> OutputData {
+pub(super) fn owned_copy(src: *const u8, byte_size: usize) -> OutputData {
     let mut words = vec![0u64; byte_size.div_ceil(8)];
     if byte_size > 0 {
         // SAFETY: `src` is a caller's input buffer of `byte_size` bytes, valid until the
@@ -333,6 +333,22 @@ pub fn start(
         );
     }
     let flight = request.begin_flight()?;
+    match plan.demultiply {
+        None => start_entries(plan, manager, entry, Some(flight), interface, done),
+        Some(count) => super::gather::start(plan, manager, entry, flight, interface, done, count),
+    }
+}
+
+/// Starts `plan` on these inputs (the whole request's, or one shard's); `flight` is dropped
+/// just before `done` runs. Accepted or refused as `start`.
+pub(super) fn start_entries(
+    plan: Arc<Plan>,
+    manager: Arc<ServableManager>,
+    entry: BTreeMap<String, EntryTensor>,
+    flight: Option<InFlightMark>,
+    interface: Interface,
+    done: Done,
+) -> Result<()> {
     let nodes = plan.nodes.len();
     let run = Arc::new(Run {
         manager,
@@ -345,7 +361,7 @@ pub fn start(
             accepted_any: false,
             failure: None,
             done: Some(done),
-            flight: Some(flight),
+            flight,
         }),
         plan,
     });
