@@ -457,6 +457,71 @@ static void test_invalid_definitions(void) {
     sync_dummy("dummy", b);
 }
 
+/* OVMS_ServerDelete with pipelines in flight: it returns after every accepted one called back. */
+static atomic_int late_callbacks = 0;
+static atomic_bool deleted = false;
+
+static void count_cb(OVMS_InferenceResponse *response, uint32_t flag, void *user) {
+    chain_ctx *ctx = (chain_ctx *)user;
+    if (atomic_load(&deleted))
+        atomic_fetch_add(&late_callbacks, 1);
+    if (atomic_fetch_add(&ctx->calls, 1) > 0)
+        au_fail(__FILE__, __LINE__, "a second callback for one pipeline request");
+    if ((flag == 0) != (response != NULL))
+        atomic_fetch_add(&ctx->bad, 1);
+    OVMS_InferenceResponseDelete(response);
+    au_counter_add(ctx->done, 1);
+}
+
+static void test_delete_waits_for_pipelines_in_flight(void) {
+    const int n = (int)au_scaled(300, 30);
+    float b[10];
+    fill_input(b, 1.0f);
+    chain_ctx *ctxs = calloc((size_t)n, sizeof(chain_ctx));
+    OVMS_InferenceRequest **requests = calloc((size_t)n, sizeof(OVMS_InferenceRequest *));
+    REQUIRE(ctxs != NULL && requests != NULL);
+    au_counter done;
+    au_counter_init(&done);
+    const char *names[] = {"b"};
+    const float *values[] = {b};
+    const int64_t shapes[][2] = {{1, 10}};
+    int accepted = 0;
+    for (int i = 0; i < n; i++) {
+        ctxs[i].done = &done;
+        requests[i] = pt_request(i % 2 ? "chain" : "double_dummy", 1, names, values, shapes);
+        if (requests[i] == NULL)
+            break;
+        if (i % 2 == 0) {
+            /* double_dummy needs c too: the same values. */
+            CHECK_OK(OVMS_InferenceRequestAddInput(requests[i], "c", OVMS_DATATYPE_FP32, SHAPE_1x10, 2));
+            CHECK_OK(OVMS_InferenceRequestInputSetData(requests[i], "c", b, sizeof b, OVMS_BUFFERTYPE_CPU, 0));
+        }
+        CHECK_OK(OVMS_InferenceRequestSetCompletionCallback(requests[i], count_cb, &ctxs[i]));
+        OVMS_Status *status = OVMS_InferenceAsync(server, requests[i]);
+        if (status == NULL)
+            accepted++;
+        else
+            OVMS_StatusDelete(status);
+    }
+    CHECK(accepted > 0);
+    OVMS_ServerDelete(server);
+    atomic_store(&deleted, true);
+    CHECK_EQ(au_counter_get(&done), accepted);
+    au_sleep_ms(100);
+    CHECK_EQ(atomic_load(&late_callbacks), 0);
+    int calls = 0, bad = 0;
+    for (int i = 0; i < n; i++) {
+        calls += atomic_load(&ctxs[i].calls);
+        bad += atomic_load(&ctxs[i].bad);
+        OVMS_InferenceRequestDelete(requests[i]);
+    }
+    CHECK_EQ(calls, accepted);
+    CHECK_EQ(bad, 0);
+    au_counter_destroy(&done);
+    free(requests);
+    free(ctxs);
+}
+
 /* ---- reload: a removed pipeline is retired ------------------------------------------------------ */
 static const char *RELOAD_CONFIG = "pipelines_reload.json";
 
@@ -542,7 +607,7 @@ int main(void) {
     RUN_TEST(test_dynamic_entry_dummy_dag, 60);
     RUN_TEST(test_failing_node_fails_the_request_once, 120);
     RUN_TEST(test_invalid_definitions, 60);
-    OVMS_ServerDelete(server);
+    RUN_TEST(test_delete_waits_for_pipelines_in_flight, 120);
     server = NULL;
     if (!au_expect_ok(OVMS_ServerNew(&server), "OVMS_ServerNew", __FILE__, __LINE__))
         return au_summary();
