@@ -522,17 +522,23 @@ static void test_delete_waits_for_pipelines_in_flight(void) {
     free(ctxs);
 }
 
-/* ---- reload: a removed pipeline is retired ------------------------------------------------------ */
+/* ---- reload: a removed pipeline is retired, one whose model arrives becomes available ---------- */
 static const char *RELOAD_CONFIG = "pipelines_reload.json";
 
-static bool write_reload_config(bool with_pipeline) {
+/* dummy (and, with `with_late_model`, a model "late" that pipeline "q" needs), and pipeline p. */
+static bool write_reload_config_with(bool with_pipeline, bool with_late_model) {
     FILE *file = fopen(RELOAD_CONFIG, "w");
     if (file == NULL)
         return false;
     fprintf(file,
-            "{\"model_config_list\": [{\"config\": {\"name\": \"dummy\", \"base_path\": \"%s/dummy\"}}],\n"
-            " \"pipeline_config_list\": [%s]}\n",
-            OVMS_PIPELINE_MODELS_DIR,
+            "{\"model_config_list\": [{\"config\": {\"name\": \"dummy\", \"base_path\": \"%s/dummy\"}}%s%s%s],\n"
+            " \"pipeline_config_list\": [{\"name\": \"q\", \"inputs\": [\"b\"], \"nodes\": [{\"name\": \"n\", "
+            "\"type\": \"DL model\", \"model_name\": \"late\", \"inputs\": [{\"b\": {\"node_name\": \"request\", "
+            "\"data_item\": \"b\"}}], \"outputs\": [{\"data_item\": \"a\", \"alias\": \"o\"}]}], "
+            "\"outputs\": [{\"a\": {\"node_name\": \"n\", \"data_item\": \"o\"}}]}%s%s]}\n",
+            OVMS_PIPELINE_MODELS_DIR, with_late_model ? ", {\"config\": {\"name\": \"late\", \"base_path\": \"" : "",
+            with_late_model ? OVMS_PIPELINE_MODELS_DIR : "", with_late_model ? "/dummy\"}}" : "",
+            with_pipeline ? ", " : "",
             with_pipeline
                 ? "{\"name\": \"p\", \"inputs\": [\"b\"], \"nodes\": [{\"name\": \"n\", \"type\": \"DL model\", "
                   "\"model_name\": \"dummy\", \"inputs\": [{\"b\": {\"node_name\": \"request\", \"data_item\": \"b\"}}], "
@@ -542,7 +548,9 @@ static bool write_reload_config(bool with_pipeline) {
     return fclose(file) == 0;
 }
 
-static void test_removed_pipeline_is_retired(void) {
+static bool write_reload_config(bool with_pipeline) { return write_reload_config_with(with_pipeline, false); }
+
+static void test_reload_retires_and_revalidates(void) {
     REQUIRE(write_reload_config(true));
     OVMS_ServerSettings *settings = NULL;
     OVMS_ModelsSettings *models = NULL;
@@ -573,8 +581,25 @@ static void test_removed_pipeline_is_retired(void) {
     OVMS_ServableState state = OVMS_STATE_AVAILABLE;
     CHECK_OK(OVMS_GetServableState(server, "p", 0, &state));
     CHECK_EQ(state, OVMS_STATE_RETIRED);
+    /* A pipeline over a model the config does not serve yet: LOADING_FAILED, then AVAILABLE
+       once the model is added (it is revalidated when the models change). */
+    CHECK_OK(OVMS_GetServableState(server, "q", 0, &state));
+    CHECK_EQ(state, OVMS_STATE_LOADING_FAILED);
+    OVMS_InferenceRequest *late = pt_request("q", 1, names, values, shapes);
+    REQUIRE(late != NULL);
+    response = NULL;
+    CHECK_CODE(OVMS_Inference(server, late, &response), PT_PIPELINE_DEFINITION_NOT_LOADED_YET);
+    REQUIRE(write_reload_config_with(true, true));
+    CHECK_OK(OVMS_ExServerReload(server));
+    CHECK_OK(OVMS_GetServableState(server, "q", 0, &state));
+    CHECK_EQ(state, OVMS_STATE_AVAILABLE);
+    response = NULL;
+    CHECK_OK(OVMS_Inference(server, late, &response));
+    if (response != NULL)
+        CHECK_DUMMY_RESPONSE(response, b, NULL);
+    OVMS_InferenceResponseDelete(response);
+    OVMS_InferenceRequestDelete(late);
     /* Back in the config: served again. */
-    REQUIRE(write_reload_config(true));
     CHECK_OK(OVMS_ExServerReload(server));
     response = NULL;
     CHECK_OK(OVMS_Inference(server, request, &response));
@@ -611,6 +636,6 @@ int main(void) {
     server = NULL;
     if (!au_expect_ok(OVMS_ServerNew(&server), "OVMS_ServerNew", __FILE__, __LINE__))
         return au_summary();
-    RUN_TEST(test_removed_pipeline_is_retired, 120);
+    RUN_TEST(test_reload_retires_and_revalidates, 120);
     return au_summary();
 }
