@@ -317,6 +317,17 @@ fn accept(
     finisher: Finisher,
 ) -> Result<Box<Job>> {
     let servable = manager.servable(request.servable_name()?, request.servable_version)?;
+    accept_on(servable, request, interface, done, finisher)
+}
+
+/// As `accept`, on a version the caller already holds.
+fn accept_on(
+    servable: Servable,
+    request: &Request,
+    interface: Interface,
+    done: Done,
+    finisher: Finisher,
+) -> Result<Box<Job>> {
     let loaded = servable.loaded();
     // Metrics off: `None`, and each hook is one branch. Dropped on a refusal, it counts the
     // failure.
@@ -359,7 +370,19 @@ pub fn infer_async(
     interface: Interface,
     done: Done,
 ) -> Result<()> {
-    let job = accept(manager, request, interface, done, Finisher::Dispatcher)?;
+    let servable = manager.servable(request.servable_name()?, request.servable_version)?;
+    infer_async_on(servable, request, interface, done)
+}
+
+/// As `infer_async`, on a version the caller already holds (a pipeline's node runs on the
+/// version its request started with, whatever the name's default version is by then).
+pub fn infer_async_on(
+    servable: Servable,
+    request: &Request,
+    interface: Interface,
+    done: Done,
+) -> Result<()> {
+    let job = accept_on(servable, request, interface, done, Finisher::Dispatcher)?;
     let pool = job.servable.loaded().pool.clone();
     match pool.submit(job, Blocking::enter) {
         Submitted::Now(job, slot) => job.begin(slot).map_err(|(mut job, occupied, error)| {

@@ -10,8 +10,8 @@ mod sync;
 mod validate;
 
 pub use asynchronous::{
-    Done, Waiting, call_back_later, in_job_callback, infer_async, infer_async_or_wait,
-    wait_for_callbacks,
+    Done, Waiting, call_back_later, in_job_callback, infer_async, infer_async_on,
+    infer_async_or_wait, wait_for_callbacks,
 };
 pub use dispatcher::Blocking;
 pub use request::{Buffer, InFlightMark, Request, Side, display_name, parameter_size};

@@ -8,7 +8,7 @@ use super::definition::Plan;
 use super::run::{EntryTensor, start_entries};
 use crate::inference::{self, Buffer, Done, InFlightMark, OutputData, Response, ResponseOutput};
 use crate::metrics::Interface;
-use crate::model::ServableManager;
+use crate::model::Servable;
 use crate::status::{Error, Result, StatusCode};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -150,7 +150,7 @@ fn demultiply_error(code: StatusCode, why: String) -> Error {
 /// `run::start`: refused (no callback) only if no shard was accepted.
 pub(super) fn start(
     plan: Arc<Plan>,
-    manager: Arc<ServableManager>,
+    versions: Arc<[Servable]>,
     entry: BTreeMap<String, EntryTensor>,
     flight: InFlightMark,
     interface: Interface,
@@ -232,7 +232,7 @@ pub(super) fn start(
         let shard_done: Done = Box::new(move |result| shard_gather.shard_done(shard, result));
         let started = start_entries(
             Arc::clone(&plan),
-            Arc::clone(&manager),
+            Arc::clone(&versions),
             shard_entry,
             None,
             interface,

@@ -231,21 +231,21 @@ fn pipeline_for(
 
 /// `OVMS_Inference`: a model, else a pipeline of that name.
 pub fn infer(
-    manager: &Arc<ServableManager>,
+    manager: &ServableManager,
     pipelines: &Pipelines,
     request: &Request,
     interface: Interface,
 ) -> Result<Response> {
     match pipeline_for(manager, pipelines, request.servable_name()?) {
         None => inference::infer(manager, request, interface),
-        Some(plan) => run::run(plan?, Arc::clone(manager), request, interface),
+        Some(plan) => run::run(plan?, manager, request, interface),
     }
 }
 
 /// `OVMS_InferenceAsync`: a model, else a pipeline of that name. On `Ok` `done` runs exactly
 /// once; on `Err` never.
 pub fn infer_async(
-    manager: &Arc<ServableManager>,
+    manager: &ServableManager,
     pipelines: &Pipelines,
     request: &Request,
     interface: Interface,
@@ -253,7 +253,7 @@ pub fn infer_async(
 ) -> Result<()> {
     match pipeline_for(manager, pipelines, request.servable_name()?) {
         None => inference::infer_async(manager, request, interface, done),
-        Some(plan) => run::start(plan?, Arc::clone(manager), request, interface, done),
+        Some(plan) => run::start(plan?, manager, request, interface, done),
     }
 }
 

@@ -14,7 +14,7 @@ use crate::inference::{
     self, Blocking, Buffer, Done, InFlightMark, OutputData, Request, Response, ResponseOutput, Side,
 };
 use crate::metrics::Interface;
-use crate::model::ServableManager;
+use crate::model::{Servable, ServableManager};
 use crate::status::{Error, Result, StatusCode};
 use std::collections::BTreeMap;
 use std::ffi::CString;
@@ -47,7 +47,9 @@ struct Progress {
 
 struct Run {
     plan: Arc<Plan>,
-    manager: Arc<ServableManager>,
+    /// Each node's model version, taken when the request entered the pipeline: the whole
+    /// request runs on them even if a reload retires one meanwhile.
+    versions: Arc<[Servable]>,
     interface: Interface,
     entry: BTreeMap<String, EntryTensor>,
     progress: Mutex<Progress>,
@@ -129,7 +131,8 @@ impl Run {
         for (node, request) in nodes {
             let run = Arc::clone(self);
             let done: Done = Box::new(move |result| run.node_done(node, result));
-            let outcome = inference::infer_async(&self.manager, &request, self.interface, done);
+            let version = self.versions[node].clone();
+            let outcome = inference::infer_async_on(version, &request, self.interface, done);
             let mut progress = self.lock();
             match outcome {
                 Ok(()) => progress.accepted_any = true,
@@ -294,7 +297,7 @@ fn copy_data(output: &ResponseOutput) -> Result<OutputData> {
 /// a library thread; on `Err` it was refused and `done` never runs.
 pub fn start(
     plan: Arc<Plan>,
-    manager: Arc<ServableManager>,
+    manager: &ServableManager,
     request: &Request,
     interface: Interface,
     done: Done,
@@ -332,10 +335,16 @@ pub fn start(
             },
         );
     }
+    let versions = plan
+        .nodes
+        .iter()
+        .map(|node| manager.servable(&node.model_name, node.version))
+        .collect::<Result<Vec<Servable>>>()?
+        .into();
     let flight = request.begin_flight()?;
     match plan.demultiply {
-        None => start_entries(plan, manager, entry, Some(flight), interface, done),
-        Some(count) => super::gather::start(plan, manager, entry, flight, interface, done, count),
+        None => start_entries(plan, versions, entry, Some(flight), interface, done),
+        Some(count) => super::gather::start(plan, versions, entry, flight, interface, done, count),
     }
 }
 
@@ -343,7 +352,7 @@ pub fn start(
 /// just before `done` runs. Accepted or refused as `start`.
 pub(super) fn start_entries(
     plan: Arc<Plan>,
-    manager: Arc<ServableManager>,
+    versions: Arc<[Servable]>,
     entry: BTreeMap<String, EntryTensor>,
     flight: Option<InFlightMark>,
     interface: Interface,
@@ -351,7 +360,7 @@ pub(super) fn start_entries(
 ) -> Result<()> {
     let nodes = plan.nodes.len();
     let run = Arc::new(Run {
-        manager,
+        versions,
         interface,
         entry,
         progress: Mutex::new(Progress {
@@ -411,7 +420,7 @@ pub(super) fn start_entries(
 /// Runs `plan` for `request` and waits for its answer on this thread.
 pub fn run(
     plan: Arc<Plan>,
-    manager: Arc<ServableManager>,
+    manager: &ServableManager,
     request: &Request,
     interface: Interface,
 ) -> Result<Response> {
