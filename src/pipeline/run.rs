@@ -129,15 +129,23 @@ impl Run {
     fn submit(self: &Arc<Self>, nodes: Vec<(usize, Request)>) -> Option<Finished> {
         let mut finished = None;
         for (node, request) in nodes {
-            let run = Arc::clone(self);
-            let done: Done = Box::new(move |result| run.node_done(node, result));
-            let version = self.versions[node].clone();
-            let outcome = inference::infer_async_on(version, &request, self.interface, done);
+            // Once the run failed, the nodes not submitted yet are not started.
+            let failed_already = self.lock().failure.is_some();
+            let outcome = if failed_already {
+                Err(None)
+            } else {
+                let run = Arc::clone(self);
+                let done: Done = Box::new(move |result| run.node_done(node, result));
+                let version = self.versions[node].clone();
+                inference::infer_async_on(version, &request, self.interface, done).map_err(Some)
+            };
             let mut progress = self.lock();
             match outcome {
                 Ok(()) => progress.accepted_any = true,
                 Err(error) => {
-                    progress.failure.get_or_insert(error);
+                    if let Some(error) = error {
+                        progress.failure.get_or_insert(error);
+                    }
                     progress.open -= 1;
                     if progress.open == 0 {
                         finished = self.finish(&mut progress);
