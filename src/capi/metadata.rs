@@ -5,6 +5,7 @@ use super::{
     non_null, put,
 };
 use crate::model::{ServableMetadata, TensorMetadata};
+use crate::pipeline;
 use crate::server::SERVER;
 use crate::status::{Error, Result, StatusCode};
 use std::ffi::{c_char, c_void};
@@ -29,8 +30,8 @@ pub unsafe extern "C" fn OVMS_GetServableMetadata(
                 "the servable name is not UTF-8",
             )
         })?;
-        let servable = SERVER.manager()?.servable(name, servableVersion)?;
-        let snapshot = ServableMetadata::of(servable.loaded());
+        let (manager, pipelines) = SERVER.servables()?;
+        let snapshot = pipeline::metadata(&manager, &pipelines, name, servableVersion)?;
         // SAFETY: checked non-NULL.
         unsafe { put(metadata, OVMS_ServableMetadata::into_raw(snapshot)) };
         Ok(())

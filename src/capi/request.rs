@@ -7,6 +7,7 @@ use super::{
 };
 use crate::inference::{self, Buffer, Request, Side, parameter_size};
 use crate::metrics::Interface;
+use crate::pipeline;
 use crate::server::SERVER;
 use crate::status::{Error, Result, StatusCode};
 use std::ffi::{c_char, c_void};
@@ -346,8 +347,10 @@ pub unsafe extern "C" fn OVMS_Inference(
         non_null(response, "inference response")?;
         target.request.check_idle()?;
         let result = SERVER
-            .manager()
-            .and_then(|manager| inference::infer(&manager, &target.request, Interface::CApi))
+            .servables()
+            .and_then(|(manager, pipelines)| {
+                pipeline::infer(&manager, &pipelines, &target.request, Interface::CApi)
+            })
             .map(OVMS_InferenceResponse::into_raw);
         if let Some(completion) = target.completion {
             completion.call(&result);
@@ -381,6 +384,7 @@ pub unsafe extern "C" fn OVMS_InferenceAsync(
         let done = Box::new(move |result: Result<inference::Response>| {
             completion.call(&result.map(OVMS_InferenceResponse::into_raw));
         });
-        inference::infer_async(&*SERVER.manager()?, &target.request, Interface::CApi, done)
+        let (manager, pipelines) = SERVER.servables()?;
+        pipeline::infer_async(&manager, &pipelines, &target.request, Interface::CApi, done)
     })
 }

@@ -5,6 +5,7 @@ use super::{
     Handle, OVMS_Metadata, OVMS_ModelsSettings, OVMS_Server, OVMS_ServerSettings, OVMS_Status,
     ServableStateArg, bytes, ffi, ffi_void, non_null, put, text,
 };
+use crate::pipeline;
 use crate::server::{self, SERVER};
 use crate::status::{Error, StatusCode};
 use std::ffi::{c_char, c_void};
@@ -98,7 +99,8 @@ pub unsafe extern "C" fn OVMS_GetServableState(
         // SAFETY: the caller passes NULL or a NUL-terminated name.
         let name = unsafe { bytes(servableName, "servable name") }?;
         non_null(state, "servable state")?;
-        let found = SERVER.manager()?.state(name, servableVersion)?;
+        let (manager, pipelines) = SERVER.servables()?;
+        let found = pipeline::state(&manager, &pipelines, name, servableVersion)?;
         // SAFETY: checked non-NULL.
         unsafe { put(state, ServableStateArg(found as u32)) };
         Ok(())

@@ -123,10 +123,6 @@ impl Config {
         de.end().map_err(|e| json_invalid(e.to_string()))?;
         let unserved = [
             (
-                "pipeline_config_list",
-                !file.pipeline_config_list.is_empty(),
-            ),
-            (
                 "mediapipe_config_list",
                 !file.mediapipe_config_list.is_empty(),
             ),

@@ -78,6 +78,26 @@ pub fn wait_for_callbacks() {
     }
 }
 
+/// Calls `done` with `result` on a library thread, counted as an accepted job until it
+/// returns (so a server stop waits for it): for a caller that accepted work itself (a pipeline)
+/// and must call back without a model job of its own to do it from.
+pub fn call_back_later(done: Done, result: Result<Response>) {
+    let accepted = Accepted::new();
+    dispatcher::deliver(move || {
+        struct InCallback;
+        impl Drop for InCallback {
+            fn drop(&mut self) {
+                IN_JOB_CALLBACK.with(|c| c.set(false));
+            }
+        }
+        IN_JOB_CALLBACK.with(|c| c.set(true));
+        let in_callback = InCallback;
+        done(result);
+        drop(in_callback);
+        drop(accepted);
+    });
+}
+
 /// Whether this thread runs the callback of an accepted async request.
 pub fn in_job_callback() -> bool {
     IN_JOB_CALLBACK.with(Cell::get)
@@ -303,6 +323,17 @@ fn accept(
     finisher: Finisher,
 ) -> Result<Box<Job>> {
     let servable = manager.servable(request.servable_name()?, request.servable_version)?;
+    accept_on(servable, request, interface, done, finisher)
+}
+
+/// As `accept`, on a version the caller already holds.
+fn accept_on(
+    servable: Servable,
+    request: &Request,
+    interface: Interface,
+    done: Done,
+    finisher: Finisher,
+) -> Result<Box<Job>> {
     let loaded = servable.loaded();
     // Metrics off: `None`, and each hook is one branch. Dropped on a refusal, it counts the
     // failure.
@@ -345,7 +376,19 @@ pub fn infer_async(
     interface: Interface,
     done: Done,
 ) -> Result<()> {
-    let job = accept(manager, request, interface, done, Finisher::Dispatcher)?;
+    let servable = manager.servable(request.servable_name()?, request.servable_version)?;
+    infer_async_on(servable, request, interface, done)
+}
+
+/// As `infer_async`, on a version the caller already holds (a pipeline's node runs on the
+/// version its request started with, whatever the name's default version is by then).
+pub fn infer_async_on(
+    servable: Servable,
+    request: &Request,
+    interface: Interface,
+    done: Done,
+) -> Result<()> {
+    let job = accept_on(servable, request, interface, done, Finisher::Dispatcher)?;
     let pool = job.servable.loaded().pool.clone();
     match pool.submit(job, Blocking::enter) {
         Submitted::Now(job, slot) => job.begin(slot).map_err(|(mut job, occupied, error)| {

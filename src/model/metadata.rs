@@ -20,8 +20,8 @@ pub struct ServableMetadata {
     /// Name-sorted, as OVMS indexes them.
     pub inputs: Vec<TensorMetadata>,
     pub outputs: Vec<TensorMetadata>,
-    /// The version's model file, for its rt_info.
-    model_file: PathBuf,
+    /// The version's model file, for its rt_info; `None` for a pipeline.
+    model_file: Option<PathBuf>,
     /// The model's rt_info as an `ov::AnyMap`, made on the first ask and freed with the snapshot.
     info: Mutex<Option<RtInfo>>,
 }
@@ -52,7 +52,20 @@ impl ServableMetadata {
         ServableMetadata {
             inputs: loaded.inputs.iter().map(describe).collect(),
             outputs: loaded.outputs.iter().map(describe).collect(),
-            model_file: loaded.model_file.clone(),
+            model_file: Some(loaded.model_file.clone()),
+            info: Mutex::new(None),
+        }
+    }
+
+    /// A snapshot of tensors that come from no single model file (a pipeline's).
+    pub fn of_tensors(
+        inputs: Vec<TensorMetadata>,
+        outputs: Vec<TensorMetadata>,
+    ) -> ServableMetadata {
+        ServableMetadata {
+            inputs,
+            outputs,
+            model_file: None,
             info: Mutex::new(None),
         }
     }
@@ -63,7 +76,13 @@ impl ServableMetadata {
     pub fn info(&self) -> Result<*const c_void> {
         let mut info = self.info.lock().unwrap_or_else(|e| e.into_inner());
         if info.is_none() {
-            let read = RtInfo::read(&self.model_file).map_err(|e| match e {
+            let Some(model_file) = &self.model_file else {
+                return Err(Error::with(
+                    StatusCode::NOT_IMPLEMENTED,
+                    "a pipeline has no model rt_info",
+                ));
+            };
+            let read = RtInfo::read(model_file).map_err(|e| match e {
                 RtInfoError::Unavailable(why) => Error::with(StatusCode::NOT_IMPLEMENTED, why),
                 RtInfoError::Failed(why) => Error::with(StatusCode::INTERNAL_ERROR, why),
             })?;

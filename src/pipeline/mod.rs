@@ -1,3 +1,324 @@
-//! The pipeline part: DAGs of model and custom nodes from `pipeline_config_list`.
+//! The pipeline part: config.json's `pipeline_config_list` DAGs as servables, and the custom
+//! node libraries of `custom_node_library_config_list` (`custom_node`; not wired into the DAGs
+//! yet).
+//!
+//! A pipeline is looked up after the models (a model's name wins, and a pipeline named like a
+//! model is PIPELINE_NAME_OCCUPIED). Definitions are (re)built when a config is applied and
+//! revalidated on every reload cycle, so a pipeline follows its models' versions: one that no
+//! longer validates answers PIPELINE_DEFINITION_NOT_LOADED_YET until it does again, one removed
+//! from the config PIPELINE_DEFINITION_NOT_LOADED_ANYMORE. Running one is `run.rs`.
 
 pub mod custom_node;
+mod definition;
+mod gather;
+mod run;
+
+pub use definition::{ENTRY, EXIT, ModelPorts, Plan, Source, TensorSpec, validate};
+
+use crate::config::PipelineConfig;
+use crate::inference::{self, Done, Request, Response};
+use crate::metrics::Interface;
+use crate::model::{Loaded, ServableManager, ServableMetadata, TensorMetadata, VersionState};
+use crate::status::{Error, Result, StatusCode};
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::CString;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Where a pipeline definition stands.
+#[derive(Clone)]
+enum Status {
+    /// Validated against the models as they are now.
+    Available(Arc<Plan>),
+    /// Its last validation failed (OVMS's LOADING_PRECONDITION_FAILED).
+    Failed(Error),
+    /// Removed from the config.
+    Retired,
+}
+
+struct Pipeline {
+    /// `None` once the pipeline was removed from the config.
+    config: Option<PipelineConfig>,
+    status: Status,
+}
+
+/// The pipelines a server serves.
+#[derive(Default)]
+pub struct Pipelines {
+    entries: RwLock<BTreeMap<String, Arc<Mutex<Pipeline>>>>,
+}
+
+/// A model's tensors for validation, from its version `version` (0: the default one).
+fn ports_of(manager: &ServableManager, name: &str, version: i64) -> Option<ModelPorts> {
+    let servable = manager.servable(name, version).ok()?;
+    let loaded: &Loaded = servable.loaded();
+    let specs = |tensors: &[crate::model::ServedTensor]| {
+        tensors
+            .iter()
+            .map(|t| {
+                (
+                    t.info.name.clone(),
+                    TensorSpec {
+                        datatype: t.info.data_type,
+                        dims: t.info.dims.clone(),
+                    },
+                )
+            })
+            .collect()
+    };
+    Some(ModelPorts {
+        inputs: specs(&loaded.inputs),
+        outputs: specs(&loaded.outputs),
+    })
+}
+
+impl Pipelines {
+    pub fn new() -> Pipelines {
+        Pipelines::default()
+    }
+
+    fn entry(&self, name: &str) -> Option<Arc<Mutex<Pipeline>>> {
+        self.entries
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .cloned()
+    }
+
+    /// Brings the set of pipelines in line with a new config (then `revalidate` decides what
+    /// each one serves): new ones are added, changed ones replaced, removed ones retired.
+    pub fn apply(&self, configs: &[PipelineConfig]) {
+        let mut named = BTreeSet::new();
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        for config in configs {
+            if !named.insert(config.name.clone()) {
+                log::error!(
+                    "{}: pipeline {:?}; the first definition is served",
+                    StatusCode::PIPELINE_DEFINITION_ALREADY_EXIST.message(),
+                    config.name
+                );
+                continue;
+            }
+            match entries.get(&config.name) {
+                Some(entry) => {
+                    let mut pipeline = lock(entry);
+                    if pipeline.config.as_ref() != Some(config) {
+                        pipeline.config = Some(config.clone());
+                        // Until it validates, as OVMS serves an edited definition.
+                        pipeline.status = Status::Failed(Error::with(
+                            StatusCode::PIPELINE_DEFINITION_NOT_LOADED_YET,
+                            "the definition changed and is being validated",
+                        ));
+                    }
+                }
+                None => {
+                    entries.insert(
+                        config.name.clone(),
+                        Arc::new(Mutex::new(Pipeline {
+                            config: Some(config.clone()),
+                            status: Status::Failed(Error::new(
+                                StatusCode::PIPELINE_DEFINITION_NOT_LOADED_YET,
+                            )),
+                        })),
+                    );
+                }
+            }
+        }
+        for (name, entry) in entries.iter() {
+            if !named.contains(name) {
+                let mut pipeline = lock(entry);
+                if pipeline.config.take().is_some() {
+                    log::info!("pipeline {name:?} was removed from the config: retired");
+                }
+                pipeline.status = Status::Retired;
+            }
+        }
+    }
+
+    /// Validates every pipeline in the config against the models as they are now: run after
+    /// every reload cycle, so a pipeline follows its models' versions.
+    pub fn revalidate(&self, manager: &ServableManager) {
+        let entries: Vec<(String, Arc<Mutex<Pipeline>>)> = self
+            .entries
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(n, e)| (n.clone(), Arc::clone(e)))
+            .collect();
+        for (name, entry) in entries {
+            let Some(config) = lock(&entry).config.clone() else {
+                continue;
+            };
+            let occupied = manager.model(&name).is_some_and(|m| m.config().is_some());
+            let outcome = if occupied {
+                Err(Error::with(
+                    StatusCode::PIPELINE_NAME_OCCUPIED,
+                    format!("pipeline name: {name} is already occupied by a model"),
+                ))
+            } else {
+                validate(&config, &|model, version| ports_of(manager, model, version))
+            };
+            let mut pipeline = lock(&entry);
+            if pipeline.config.as_ref() != Some(&config) {
+                // Changed meanwhile; the next cycle validates the new one.
+                continue;
+            }
+            match outcome {
+                Ok(plan) => {
+                    if !matches!(pipeline.status, Status::Available(_)) {
+                        log::info!("pipeline {name:?} AVAILABLE");
+                    }
+                    pipeline.status = Status::Available(Arc::new(plan));
+                }
+                Err(error) => {
+                    let said = matches!(&pipeline.status, Status::Failed(e) if *e == error);
+                    if !said {
+                        log::error!("pipeline {name:?} is not served: {:?}: {error}", error.code);
+                    }
+                    pipeline.status = Status::Failed(error);
+                }
+            }
+        }
+    }
+
+    /// The plan to run for `name`, with OVMS's codes for a pipeline that does not serve;
+    /// `None` if there is no pipeline of that name.
+    fn plan(&self, name: &str) -> Option<Result<Arc<Plan>>> {
+        let entry = self.entry(name)?;
+        let status = lock(&entry).status.clone();
+        Some(match status {
+            Status::Available(plan) => Ok(plan),
+            // Not loaded yet, naming the validation's own code (its OVMS message is generic).
+            Status::Failed(error) => Err(Error::with(
+                StatusCode::PIPELINE_DEFINITION_NOT_LOADED_YET,
+                format!(
+                    "pipeline {name:?}: {:?} ({}): {}",
+                    error.code,
+                    error.code as u32,
+                    error.context.as_deref().unwrap_or(error.code.message())
+                ),
+            )),
+            Status::Retired => Err(Error::with(
+                StatusCode::PIPELINE_DEFINITION_NOT_LOADED_ANYMORE,
+                format!("pipeline {name:?} was removed from the config"),
+            )),
+        })
+    }
+
+    /// `OVMS_GetServableState` for a pipeline; `None` if there is none of that name.
+    pub fn state(&self, name: &str) -> Option<VersionState> {
+        let entry = self.entry(name)?;
+        let state = match lock(&entry).status {
+            Status::Available(_) => VersionState::Available,
+            Status::Failed(_) => VersionState::LoadingFailed,
+            Status::Retired => VersionState::Retired,
+        };
+        Some(state)
+    }
+}
+
+/// The pipeline to run `request` on, if its name is no model's and names a pipeline.
+fn pipeline_for(
+    manager: &ServableManager,
+    pipelines: &Pipelines,
+    name: &str,
+) -> Option<Result<Arc<Plan>>> {
+    // Most requests name a model: one map lookup when no pipeline has the name.
+    let plan = pipelines.plan(name)?;
+    let model_served = manager.model(name).is_some_and(|m| m.config().is_some());
+    (!model_served).then_some(plan)
+}
+
+/// `OVMS_Inference`: a model, else a pipeline of that name.
+pub fn infer(
+    manager: &ServableManager,
+    pipelines: &Pipelines,
+    request: &Request,
+    interface: Interface,
+) -> Result<Response> {
+    match pipeline_for(manager, pipelines, request.servable_name()?) {
+        None => inference::infer(manager, request, interface),
+        Some(plan) => run::run(plan?, manager, request, interface),
+    }
+}
+
+/// `OVMS_InferenceAsync`: a model, else a pipeline of that name. On `Ok` `done` runs exactly
+/// once; on `Err` never.
+pub fn infer_async(
+    manager: &ServableManager,
+    pipelines: &Pipelines,
+    request: &Request,
+    interface: Interface,
+    done: Done,
+) -> Result<()> {
+    match pipeline_for(manager, pipelines, request.servable_name()?) {
+        None => inference::infer_async(manager, request, interface, done),
+        Some(plan) => run::start(plan?, manager, request, interface, done),
+    }
+}
+
+fn describe(name: &str, spec: &TensorSpec) -> TensorMetadata {
+    let (shape_min, shape_max) = spec
+        .dims
+        .iter()
+        .map(|d| {
+            if d.is_fully_dynamic() {
+                (-1, -1)
+            } else {
+                (d.min, d.max)
+            }
+        })
+        .unzip();
+    TensorMetadata {
+        name: CString::new(name).unwrap_or_default(),
+        datatype: spec.datatype,
+        shape_min,
+        shape_max,
+    }
+}
+
+/// `OVMS_GetServableMetadata`: a model's version, else a pipeline (the version is ignored, as
+/// in OVMS).
+pub fn metadata(
+    manager: &ServableManager,
+    pipelines: &Pipelines,
+    name: &str,
+    version: i64,
+) -> Result<ServableMetadata> {
+    match pipeline_for(manager, pipelines, name) {
+        None => Ok(ServableMetadata::of(
+            manager.servable(name, version)?.loaded(),
+        )),
+        Some(plan) => {
+            let plan = plan?;
+            Ok(ServableMetadata::of_tensors(
+                plan.input_specs
+                    .iter()
+                    .map(|(n, s)| describe(n, s))
+                    .collect(),
+                plan.output_specs
+                    .iter()
+                    .map(|(n, s)| describe(n, s))
+                    .collect(),
+            ))
+        }
+    }
+}
+
+/// `OVMS_GetServableState`: a model's version, else a pipeline, else MODEL_NAME_MISSING.
+pub fn state(
+    manager: &ServableManager,
+    pipelines: &Pipelines,
+    name: &[u8],
+    version: i64,
+) -> Result<VersionState> {
+    manager.state(name, version).or_else(|error| {
+        std::str::from_utf8(name)
+            .ok()
+            .and_then(|n| pipelines.state(n))
+            .ok_or(error)
+    })
+}

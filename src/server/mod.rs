@@ -8,6 +8,7 @@ use crate::inference;
 use crate::metrics;
 use crate::model::ServableManager;
 use crate::ov;
+use crate::pipeline::Pipelines;
 use crate::status::{Error, Result, StatusCode};
 use crate::watcher::{ConfigSource, Reloader, Watcher};
 use serde_json::{Map, Value};
@@ -22,6 +23,8 @@ pub struct Server {
     /// The C API module is up: set by a start that got past option validation.
     live: AtomicBool,
     manager: RwLock<Option<Arc<ServableManager>>>,
+    /// The pipelines served beside the models, while started.
+    pipelines: RwLock<Option<Arc<Pipelines>>>,
     /// Stops under way (see `stop`).
     stops: AtomicUsize,
     /// The reload cycle and its watcher thread, while started.
@@ -39,6 +42,7 @@ pub static SERVER: Server = Server {
     starting: Mutex::new(()),
     live: AtomicBool::new(false),
     manager: RwLock::new(None),
+    pipelines: RwLock::new(None),
     stops: AtomicUsize::new(0),
     reloading: Mutex::new(None),
     frontends: Mutex::new(None),
@@ -84,6 +88,18 @@ impl Server {
                 },
             )),
         }
+    }
+
+    /// The served models and pipelines, or `SERVER_NOT_READY`.
+    pub fn servables(&self) -> Result<(Arc<ServableManager>, Arc<Pipelines>)> {
+        let manager = self.manager()?;
+        let pipelines = self
+            .pipelines
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .unwrap_or_default();
+        Ok((manager, pipelines))
     }
 
     /// Starts synchronously: returns once the initial config is loaded. A start that fails after
@@ -146,6 +162,7 @@ impl Server {
             ),
         };
         let served = manager.models().len();
+        *self.pipelines.write().unwrap_or_else(|e| e.into_inner()) = Some(reloader.pipelines());
         *self.manager.write().unwrap_or_else(|e| e.into_inner()) = Some(manager);
         *self.reloading.lock().unwrap_or_else(|e| e.into_inner()) =
             Some(Reloading { reloader, watcher });
@@ -214,6 +231,12 @@ impl Server {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .take();
+        drop(
+            self.pipelines
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .take(),
+        );
         self.live.store(false, Ordering::Release);
         if let Some(manager) = &manager {
             for job in manager.close_pools() {

@@ -14,6 +14,7 @@ use crate::model::{
     Model, ModelVersion, ServableManager, VersionState, discover_versions, load_version,
     select_versions,
 };
+use crate::pipeline::Pipelines;
 use crate::status::{Result, StatusCode};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -80,6 +81,8 @@ pub struct Reloader {
     source: ConfigSource,
     /// The config text applied last; held for a whole cycle.
     applied: Mutex<Option<String>>,
+    /// The config's pipelines, revalidated at the end of every cycle.
+    pipelines: Arc<Pipelines>,
 }
 
 impl Reloader {
@@ -87,7 +90,13 @@ impl Reloader {
         Reloader {
             source,
             applied: Mutex::new(None),
+            pipelines: Arc::new(Pipelines::new()),
         }
+    }
+
+    /// The pipelines this reloader keeps in line with the config.
+    pub fn pipelines(&self) -> Arc<Pipelines> {
+        Arc::clone(&self.pipelines)
     }
 
     /// One cycle. An error means the config could not be read or is invalid: nothing that
@@ -100,6 +109,7 @@ impl Reloader {
             }
             let config = Config::parse(&text, self.source.folder())?;
             apply_config(manager, &config);
+            self.pipelines.apply(&config.pipelines);
             *applied = Some(text);
             Ok(())
         });
@@ -109,6 +119,8 @@ impl Reloader {
         for model in manager.models() {
             sync_versions(manager, &model);
         }
+        // After the versions changed: a pipeline follows the versions of its models.
+        self.pipelines.revalidate(manager);
         outcome
     }
 }

@@ -1,0 +1,941 @@
+//! A pipeline definition checked against the models it uses, as OVMS validates one: the node
+//! graph (names, references, cycles, unconnected nodes), every connection (the source exists,
+//! each model input is fed exactly once, shapes and datatypes agree), and the pipeline's own
+//! inputs and outputs derived from the nodes' tensors. The result is a `Plan` to run.
+
+use crate::config::{NodeKind, PipelineConfig};
+use crate::datatype::DataType;
+use crate::ov::Dim;
+use crate::status::{Error, Result, StatusCode};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The entry node's name: connections from it take the pipeline's inputs.
+pub const ENTRY: &str = "request";
+/// The exit node's name: connections into it are the pipeline's outputs.
+pub const EXIT: &str = "response";
+
+/// A tensor as a model (or the pipeline) declares it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TensorSpec {
+    pub datatype: DataType,
+    pub dims: Vec<Dim>,
+}
+
+impl TensorSpec {
+    /// What OVMS reports for a pipeline input or output no model describes (a connection from
+    /// the entry node straight to the exit node): any type, any shape.
+    fn unspecified() -> TensorSpec {
+        TensorSpec {
+            datatype: DataType::UNDEFINED,
+            dims: Vec::new(),
+        }
+    }
+}
+
+/// A model's tensors by name, as the pipeline's nodes see them.
+#[derive(Debug, Clone, Default)]
+pub struct ModelPorts {
+    pub inputs: BTreeMap<String, TensorSpec>,
+    pub outputs: BTreeMap<String, TensorSpec>,
+}
+
+/// Where a node input or a pipeline output takes its data.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    /// A pipeline input, by name.
+    Request(String),
+    /// A node's output: the node's index in `Plan::nodes` and the model's output name.
+    Node(usize, String),
+}
+
+/// A model node ready to run.
+#[derive(Debug, Clone)]
+pub struct PlannedNode {
+    pub name: String,
+    pub model_name: String,
+    /// 0: the model's default version.
+    pub version: i64,
+    /// (model input name, its source), in model-input order.
+    pub inputs: Vec<(String, Source)>,
+    /// The nodes that consume this node's outputs (indices, each once).
+    pub dependants: Vec<usize>,
+    /// How many distinct nodes this node waits for.
+    pub dependencies: usize,
+}
+
+/// A validated pipeline: its nodes, its outputs' sources and its metadata.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub name: String,
+    pub nodes: Vec<PlannedNode>,
+    /// (pipeline output name, its source), sorted by name.
+    pub outputs: Vec<(String, Source)>,
+    /// The pipeline's own `demultiply_count`: each request is split along its inputs' first
+    /// dimension, every shard runs the nodes, and the outputs are stacked again (0 or -1: any
+    /// count).
+    pub demultiply: Option<i32>,
+    /// The pipeline's inputs as the nodes that consume them need them, sorted by name.
+    pub input_specs: Vec<(String, TensorSpec)>,
+    pub output_specs: Vec<(String, TensorSpec)>,
+}
+
+fn failed(code: StatusCode, pipeline: &str, why: String) -> Error {
+    Error::with(
+        code,
+        format!("validation of pipeline {pipeline:?} definition failed: {why}"),
+    )
+}
+
+fn shape_text(dims: &[Dim]) -> String {
+    let parts: Vec<String> = dims
+        .iter()
+        .map(|d| {
+            if d.is_static() {
+                d.min.to_string()
+            } else if d.is_fully_dynamic() {
+                "-1".to_string()
+            } else {
+                format!("{}:{}", d.min, d.max)
+            }
+        })
+        .collect();
+    format!("({})", parts.join(","))
+}
+
+/// Two dimensions can hold the same value (OVMS's `partiallyFitsInto`).
+fn dims_overlap(a: &Dim, b: &Dim) -> bool {
+    let a_max = if a.max < 0 { i64::MAX } else { a.max };
+    let b_max = if b.max < 0 { i64::MAX } else { b.max };
+    a.min.max(0) <= b_max && b.min.max(0) <= a_max
+}
+
+fn shapes_match(input: &[Dim], output: &[Dim]) -> bool {
+    input.len() == output.len() && input.iter().zip(output).all(|(i, o)| dims_overlap(i, o))
+}
+
+/// The dimensions both shapes allow, or `None` if some dimension allows no common value.
+fn intersection(a: &TensorSpec, b: &TensorSpec) -> Option<TensorSpec> {
+    if a.datatype != b.datatype || a.dims.len() != b.dims.len() {
+        return None;
+    }
+    let dims = a
+        .dims
+        .iter()
+        .zip(&b.dims)
+        .map(|(x, y)| {
+            if !dims_overlap(x, y) {
+                return None;
+            }
+            let min = x.min.max(y.min);
+            let max = match (x.max < 0, y.max < 0) {
+                (true, true) => -1,
+                (true, false) => y.max,
+                (false, true) => x.max,
+                (false, false) => x.max.min(y.max),
+            };
+            Some(Dim { min, max })
+        })
+        .collect::<Option<Vec<Dim>>>()?;
+    Some(TensorSpec {
+        datatype: a.datatype,
+        dims,
+    })
+}
+
+/// Checks `config` against the models `ports` finds (name, version 0 = default), with OVMS's
+/// codes in OVMS's order, and returns what to run.
+pub fn validate(
+    config: &PipelineConfig,
+    ports: &dyn Fn(&str, i64) -> Option<ModelPorts>,
+) -> Result<Plan> {
+    let pipeline = config.name.as_str();
+    if config
+        .nodes
+        .iter()
+        .any(|n| n.demultiply_count.is_some() || n.gather_from_node.is_some())
+    {
+        return Err(failed(
+            StatusCode::NOT_IMPLEMENTED,
+            pipeline,
+            "demultiplexing and gathering at a node (demultiply_count, gather_from_node) are not served yet; only the pipeline's own demultiply_count is"
+                .into(),
+        ));
+    }
+    // Node names: the entry and exit nodes are named too, so a node called "request" or
+    // "response" is a duplicate.
+    let mut names = BTreeSet::from([ENTRY, EXIT]);
+    for node in &config.nodes {
+        if !names.insert(node.name.as_str()) {
+            return Err(failed(
+                StatusCode::PIPELINE_NODE_NAME_DUPLICATE,
+                pipeline,
+                format!("multiple nodes with name: {}", node.name),
+            ));
+        }
+    }
+    let index: BTreeMap<&str, usize> = config
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.name.as_str(), i))
+        .collect();
+    // Each node's model tensors, fetched once.
+    let mut node_ports = Vec::with_capacity(config.nodes.len());
+    for node in &config.nodes {
+        match &node.kind {
+            NodeKind::Model { model_name } => {
+                let version = node.version.map_or(0, |v| v.get() as i64);
+                let found = ports(model_name, version).ok_or_else(|| {
+                    failed(
+                        StatusCode::PIPELINE_NODE_REFERING_TO_MISSING_MODEL,
+                        pipeline,
+                        format!("missing model: {model_name}; version: {version}"),
+                    )
+                })?;
+                node_ports.push(found);
+            }
+            NodeKind::Custom { library_name } => {
+                // Custom node libraries are served by src/pipeline/custom_node (not wired yet):
+                // until then every library is one OVMS cannot find.
+                return Err(failed(
+                    StatusCode::PIPELINE_DEFINITION_INVALID_NODE_LIBRARY,
+                    pipeline,
+                    format!(
+                        "node: {} refers to incorrect library: {library_name}",
+                        node.name
+                    ),
+                ));
+            }
+        }
+    }
+    // Where each alias of a node leads: alias -> the model's output name.
+    let aliases: Vec<BTreeMap<&str, &str>> = config
+        .nodes
+        .iter()
+        .map(|n| {
+            n.outputs
+                .iter()
+                .map(|o| (o.alias.as_str(), o.data_item.as_str()))
+                .collect()
+        })
+        .collect();
+    let pipeline_inputs: BTreeSet<&str> = config.inputs.iter().map(String::as_str).collect();
+    // Resolves one connection `{node_name, data_item}` made by `dependant` (a node's name or
+    // the exit node's).
+    let resolve = |dependant: &str, node_name: &str, data_item: &str| -> Result<Source> {
+        if node_name == ENTRY {
+            if !pipeline_inputs.contains(data_item) {
+                return Err(failed(
+                    StatusCode::PIPELINE_NODE_REFERING_TO_MISSING_DATA_SOURCE,
+                    pipeline,
+                    format!(
+                        "missing dependency node: {ENTRY} data item: {data_item} for dependent node: {dependant}"
+                    ),
+                ));
+            }
+            return Ok(Source::Request(data_item.to_string()));
+        }
+        if node_name == EXIT {
+            return Err(failed(
+                StatusCode::PIPELINE_EXIT_USED_AS_NODE_DEPENDENCY,
+                pipeline,
+                "exit node used as dependency node".into(),
+            ));
+        }
+        let &i = index.get(node_name).ok_or_else(|| {
+            failed(
+                StatusCode::PIPELINE_NODE_REFERING_TO_MISSING_NODE,
+                pipeline,
+                format!(
+                    "node (name: {dependant}) is connected to missing dependency node (name: {node_name})"
+                ),
+            )
+        })?;
+        let real = aliases[i].get(data_item).ok_or_else(|| {
+            failed(
+                StatusCode::PIPELINE_NODE_REFERING_TO_MISSING_DATA_SOURCE,
+                pipeline,
+                format!(
+                    "missing dependency node: {node_name} data item: {data_item} for dependent node: {dependant}"
+                ),
+            )
+        })?;
+        if !node_ports[i].outputs.contains_key(*real) {
+            return Err(failed(
+                StatusCode::PIPELINE_NODE_REFERING_TO_MISSING_MODEL_OUTPUT,
+                pipeline,
+                format!(
+                    "missing output: {real} of dependency node: {node_name}; data source: {data_item}"
+                ),
+            ));
+        }
+        Ok(Source::Node(i, real.to_string()))
+    };
+    let mut nodes = Vec::with_capacity(config.nodes.len());
+    for (i, node) in config.nodes.iter().enumerate() {
+        let NodeKind::Model { model_name } = &node.kind else {
+            unreachable!("custom nodes were refused above");
+        };
+        let model_inputs = &node_ports[i].inputs;
+        let mut unconnected: BTreeSet<&str> = model_inputs.keys().map(String::as_str).collect();
+        let mut inputs = Vec::with_capacity(node.inputs.len());
+        for connection in &node.inputs {
+            let input = connection.name.as_str();
+            if !model_inputs.contains_key(input) {
+                return Err(failed(
+                    StatusCode::PIPELINE_CONNECTION_TO_MISSING_MODEL_INPUT,
+                    pipeline,
+                    format!("node: {} has no input with name: {input}", node.name),
+                ));
+            }
+            if !unconnected.remove(input) {
+                return Err(failed(
+                    StatusCode::PIPELINE_MODEL_INPUT_CONNECTED_TO_MULTIPLE_DATA_SOURCES,
+                    pipeline,
+                    format!(
+                        "node: {} input name: {input} is connected to more than one data source",
+                        node.name
+                    ),
+                ));
+            }
+            let source = resolve(
+                &node.name,
+                &connection.source.node_name,
+                &connection.source.data_item,
+            )?;
+            if let Source::Node(from, output) = &source {
+                let wanted = &model_inputs[input];
+                let given = &node_ports[*from].outputs[output];
+                let dependency = &config.nodes[*from].name;
+                if !shapes_match(&wanted.dims, &given.dims) {
+                    return Err(failed(
+                        StatusCode::INVALID_SHAPE,
+                        pipeline,
+                        format!(
+                            "shape mismatch between: dependent node: {}; input: {input}; shape: {} vs dependency node: {dependency}; output: {output}; shape: {}",
+                            node.name,
+                            shape_text(&wanted.dims),
+                            shape_text(&given.dims)
+                        ),
+                    ));
+                }
+                if wanted.datatype != given.datatype {
+                    return Err(failed(
+                        StatusCode::INVALID_PRECISION,
+                        pipeline,
+                        format!(
+                            "precision mismatch between: dependent node: {}; input: {input}; precision: {:?} vs dependency node: {dependency}; output: {output}; precision: {:?}",
+                            node.name, wanted.datatype, given.datatype
+                        ),
+                    ));
+                }
+                if wanted.datatype == DataType::STRING {
+                    return Err(failed(
+                        StatusCode::NOT_IMPLEMENTED,
+                        pipeline,
+                        format!(
+                            "connecting models with string precision is unsupported: dependent node: {}; input: {input}",
+                            node.name
+                        ),
+                    ));
+                }
+            }
+            inputs.push((input.to_string(), source));
+        }
+        if !unconnected.is_empty() {
+            let list: Vec<&str> = unconnected.into_iter().collect();
+            return Err(failed(
+                StatusCode::PIPELINE_NOT_ALL_INPUTS_CONNECTED,
+                pipeline,
+                format!(
+                    "node: {} has inputs: {} not connected to any source",
+                    node.name,
+                    list.join(", ")
+                ),
+            ));
+        }
+        nodes.push(PlannedNode {
+            name: node.name.clone(),
+            model_name: model_name.clone(),
+            version: node.version.map_or(0, |v| v.get() as i64),
+            inputs,
+            dependants: Vec::new(),
+            dependencies: 0,
+        });
+    }
+    let mut outputs = Vec::with_capacity(config.outputs.len());
+    for connection in &config.outputs {
+        let source = resolve(
+            EXIT,
+            &connection.source.node_name,
+            &connection.source.data_item,
+        )?;
+        outputs.push((connection.name.clone(), source));
+    }
+    outputs.sort_by(|a, b| a.0.cmp(&b.0));
+    // The graph: each node's distinct dependencies.
+    let depends_on: Vec<BTreeSet<usize>> = nodes
+        .iter()
+        .map(|n| {
+            n.inputs
+                .iter()
+                .filter_map(|(_, s)| match s {
+                    Source::Node(i, _) => Some(*i),
+                    Source::Request(_) => None,
+                })
+                .collect()
+        })
+        .collect();
+    check_cycles_and_reach(pipeline, &nodes, &depends_on, &outputs)?;
+    for (i, deps) in depends_on.iter().enumerate() {
+        nodes[i].dependencies = deps.len();
+        for &d in deps {
+            nodes[d].dependants.push(i);
+        }
+    }
+    // The pipeline's inputs take the specs of the model inputs they feed; one that feeds
+    // several takes what all of them accept.
+    let mut input_specs: BTreeMap<String, TensorSpec> = BTreeMap::new();
+    for (i, node) in nodes.iter().enumerate() {
+        for (input, source) in &node.inputs {
+            let Source::Request(name) = source else {
+                continue;
+            };
+            let spec = node_ports[i].inputs[input].clone();
+            let merged = match input_specs.get(name) {
+                None => spec,
+                Some(known) if *known == spec => spec,
+                Some(known) => intersection(known, &spec).ok_or_else(|| {
+                    failed(
+                        StatusCode::PIPELINE_INPUTS_AMBIGUOUS_METADATA,
+                        pipeline,
+                        format!(
+                            "input {name} feeds tensors that accept no common value: {:?} {} vs {:?} {}",
+                            known.datatype,
+                            shape_text(&known.dims),
+                            spec.datatype,
+                            shape_text(&spec.dims)
+                        ),
+                    )
+                })?,
+            };
+            input_specs.insert(name.clone(), merged);
+        }
+    }
+    let mut output_specs = Vec::with_capacity(outputs.len());
+    for (name, source) in &outputs {
+        let spec = match source {
+            Source::Request(input) => {
+                input_specs
+                    .entry(input.clone())
+                    .or_insert_with(TensorSpec::unspecified);
+                TensorSpec::unspecified()
+            }
+            Source::Node(i, output) => node_ports[*i].outputs[output].clone(),
+        };
+        output_specs.push((name.clone(), spec));
+    }
+    // Demultiplexed at the entry: the requests carry the shards' dimension first, and the
+    // exit stacks the shards' outputs along it.
+    let shards = |spec: &mut TensorSpec| {
+        if spec.datatype == DataType::UNDEFINED && spec.dims.is_empty() {
+            return;
+        }
+        let dim = match config.demultiply_count {
+            Some(count) if count > 0 => Dim::fixed(i64::from(count)),
+            _ => Dim::any(),
+        };
+        spec.dims.insert(0, dim);
+    };
+    let mut input_specs: Vec<(String, TensorSpec)> = input_specs.into_iter().collect();
+    if config.demultiply_count.is_some() {
+        for (name, spec) in input_specs.iter_mut() {
+            if spec.datatype == DataType::STRING {
+                return Err(failed(
+                    StatusCode::PIPELINE_STRING_DEMUILTIPLICATION_UNSUPPORTED,
+                    pipeline,
+                    format!("demultiplication of strings is unsupported: input {name}"),
+                ));
+            }
+            shards(spec);
+        }
+        for (_, spec) in output_specs.iter_mut() {
+            shards(spec);
+        }
+    }
+    Ok(Plan {
+        name: config.name.clone(),
+        nodes,
+        outputs,
+        demultiply: config.demultiply_count,
+        input_specs,
+        output_specs,
+    })
+}
+
+/// OVMS walks the graph back from the exit node: a loop is PIPELINE_CYCLE_FOUND, and a node
+/// the walk never reaches (it feeds nothing that leads to the response) is
+/// PIPELINE_CONTAINS_UNCONNECTED_NODES.
+fn check_cycles_and_reach(
+    pipeline: &str,
+    nodes: &[PlannedNode],
+    depends_on: &[BTreeSet<usize>],
+    outputs: &[(String, Source)],
+) -> Result<()> {
+    for (i, deps) in depends_on.iter().enumerate() {
+        if deps.contains(&i) {
+            return Err(failed(
+                StatusCode::PIPELINE_CYCLE_FOUND,
+                pipeline,
+                format!("node: {} is connected to itself", nodes[i].name),
+            ));
+        }
+    }
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        OnPath,
+        Done,
+    }
+    let mut marks = vec![Mark::New; nodes.len()];
+    // Depth-first, iteratively: (node, next dependency to look at).
+    let mut starts: Vec<usize> = outputs
+        .iter()
+        .filter_map(|(_, s)| match s {
+            Source::Node(i, _) => Some(*i),
+            Source::Request(_) => None,
+        })
+        .collect();
+    starts.dedup();
+    for start in starts {
+        if marks[start] != Mark::New {
+            continue;
+        }
+        let mut stack: Vec<(usize, Vec<usize>)> =
+            vec![(start, depends_on[start].iter().copied().collect())];
+        marks[start] = Mark::OnPath;
+        while let Some((node, pending)) = stack.last_mut() {
+            let node = *node;
+            match pending.pop() {
+                Some(next) => match marks[next] {
+                    Mark::OnPath => {
+                        let mut cycle: Vec<&str> = stack
+                            .iter()
+                            .skip_while(|(n, _)| *n != next)
+                            .map(|(n, _)| nodes[*n].name.as_str())
+                            .collect();
+                        cycle.reverse();
+                        return Err(failed(
+                            StatusCode::PIPELINE_CYCLE_FOUND,
+                            pipeline,
+                            format!("following nodes create a cycle: {}", cycle.join(", ")),
+                        ));
+                    }
+                    Mark::New => {
+                        marks[next] = Mark::OnPath;
+                        stack.push((next, depends_on[next].iter().copied().collect()));
+                    }
+                    Mark::Done => {}
+                },
+                None => {
+                    marks[node] = Mark::Done;
+                    stack.pop();
+                }
+            }
+        }
+    }
+    if let Some(i) = marks.iter().position(|m| *m != Mark::Done) {
+        // A node off every path to the response may still sit on a loop of its own; OVMS
+        // reports that as a cycle when it finds one, so look before calling it unconnected.
+        let mut seen = BTreeSet::new();
+        let mut walk = vec![i];
+        while let Some(n) = walk.pop() {
+            for &d in &depends_on[n] {
+                if d == i {
+                    return Err(failed(
+                        StatusCode::PIPELINE_CYCLE_FOUND,
+                        pipeline,
+                        format!("node: {} is on a cycle", nodes[i].name),
+                    ));
+                }
+                if seen.insert(d) {
+                    walk.push(d);
+                }
+            }
+        }
+        return Err(failed(
+            StatusCode::PIPELINE_CONTAINS_UNCONNECTED_NODES,
+            pipeline,
+            format!("there are not connected nodes: {}", nodes[i].name),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use std::path::Path;
+
+    fn spec(datatype: DataType, dims: &[i64]) -> TensorSpec {
+        TensorSpec {
+            datatype,
+            dims: dims.iter().map(|&d| Dim::fixed(d)).collect(),
+        }
+    }
+
+    /// dummy: b -> a, FP32 [1,10]; add: input1, input2 -> sum; increment: input [1,3,4,5];
+    /// passthrough: U8 input [1,10] -> copy:0.
+    fn models(name: &str, version: i64) -> Option<ModelPorts> {
+        let fp = |dims: &[i64]| spec(DataType::FP32, dims);
+        let one = |i: &str, o: &str, s: TensorSpec| ModelPorts {
+            inputs: BTreeMap::from([(i.to_string(), s.clone())]),
+            outputs: BTreeMap::from([(o.to_string(), s)]),
+        };
+        if version > 1 {
+            return None;
+        }
+        match name {
+            "dummy" => Some(one("b", "a", fp(&[1, 10]))),
+            "increment" => Some(one("input", "output", fp(&[1, 3, 4, 5]))),
+            "passthrough" => Some(one("input", "copy:0", spec(DataType::U8, &[1, 10]))),
+            "add" => Some(ModelPorts {
+                inputs: BTreeMap::from([
+                    ("input1".to_string(), fp(&[1, 10])),
+                    ("input2".to_string(), fp(&[1, 10])),
+                ]),
+                outputs: BTreeMap::from([("sum".to_string(), fp(&[1, 10]))]),
+            }),
+            _ => None,
+        }
+    }
+
+    fn node(
+        name: &str,
+        model: &str,
+        inputs: &[(&str, &str, &str)],
+        outputs: &[(&str, &str)],
+    ) -> String {
+        let inputs: Vec<String> = inputs
+            .iter()
+            .map(|(i, n, d)| format!(r#"{{"{i}": {{"node_name": "{n}", "data_item": "{d}"}}}}"#))
+            .collect();
+        let outputs: Vec<String> = outputs
+            .iter()
+            .map(|(d, a)| format!(r#"{{"data_item": "{d}", "alias": "{a}"}}"#))
+            .collect();
+        format!(
+            r#"{{"name": "{name}", "type": "DL model", "model_name": "{model}", "inputs": [{}], "outputs": [{}]}}"#,
+            inputs.join(","),
+            outputs.join(",")
+        )
+    }
+
+    fn pipeline(
+        inputs: &[&str],
+        nodes: &[String],
+        outputs: &[(&str, &str, &str)],
+    ) -> PipelineConfig {
+        let inputs: Vec<String> = inputs.iter().map(|i| format!("\"{i}\"")).collect();
+        let outputs: Vec<String> = outputs
+            .iter()
+            .map(|(o, n, d)| format!(r#"{{"{o}": {{"node_name": "{n}", "data_item": "{d}"}}}}"#))
+            .collect();
+        let text = format!(
+            r#"{{"model_config_list": [], "pipeline_config_list": [{{"name": "p", "inputs": [{}], "nodes": [{}], "outputs": [{}]}}]}}"#,
+            inputs.join(","),
+            nodes.join(","),
+            outputs.join(",")
+        );
+        Config::parse(&text, Path::new("/"))
+            .unwrap()
+            .pipelines
+            .remove(0)
+    }
+
+    fn code(config: &PipelineConfig) -> StatusCode {
+        validate(config, &models).unwrap_err().code
+    }
+
+    fn dummy(name: &str, from: (&str, &str)) -> String {
+        node(name, "dummy", &[("b", from.0, from.1)], &[("a", "out")])
+    }
+
+    #[test]
+    fn a_chain_plans_its_nodes_and_metadata() {
+        let config = pipeline(
+            &["in"],
+            &[
+                dummy("first", ("request", "in")),
+                dummy("second", ("first", "out")),
+            ],
+            &[("result", "second", "out"), ("middle", "first", "out")],
+        );
+        let plan = validate(&config, &models).unwrap();
+        assert_eq!(plan.nodes[0].dependants, vec![1]);
+        assert_eq!(plan.nodes[1].dependencies, 1);
+        assert_eq!(
+            plan.nodes[1].inputs,
+            vec![("b".to_string(), Source::Node(0, "a".into()))]
+        );
+        // Outputs sorted by name, each with its model output's spec.
+        let names: Vec<&str> = plan.outputs.iter().map(|o| o.0.as_str()).collect();
+        assert_eq!(names, ["middle", "result"]);
+        assert_eq!(
+            plan.input_specs,
+            vec![("in".to_string(), spec(DataType::FP32, &[1, 10]))]
+        );
+        assert_eq!(plan.output_specs[1].1, spec(DataType::FP32, &[1, 10]));
+    }
+
+    #[test]
+    fn graph_errors_have_ovmss_codes() {
+        let cases = [
+            (
+                pipeline(
+                    &["in"],
+                    &[dummy("n", ("request", "in")), dummy("n", ("request", "in"))],
+                    &[("o", "n", "out")],
+                ),
+                StatusCode::PIPELINE_NODE_NAME_DUPLICATE,
+            ),
+            (
+                pipeline(
+                    &["in"],
+                    &[dummy("request", ("request", "in"))],
+                    &[("o", "request", "out")],
+                ),
+                StatusCode::PIPELINE_NODE_NAME_DUPLICATE,
+            ),
+            (
+                pipeline(
+                    &["in"],
+                    &[dummy("a", ("b", "out")), dummy("b", ("a", "out"))],
+                    &[("o", "b", "out")],
+                ),
+                StatusCode::PIPELINE_CYCLE_FOUND,
+            ),
+            (
+                pipeline(&["in"], &[dummy("a", ("a", "out"))], &[("o", "a", "out")]),
+                StatusCode::PIPELINE_CYCLE_FOUND,
+            ),
+            (
+                pipeline(
+                    &["in"],
+                    &[
+                        dummy("a", ("request", "in")),
+                        dummy("lonely", ("request", "in")),
+                    ],
+                    &[("o", "a", "out")],
+                ),
+                StatusCode::PIPELINE_CONTAINS_UNCONNECTED_NODES,
+            ),
+            (
+                pipeline(
+                    &["in"],
+                    &[dummy("a", ("ghost", "out"))],
+                    &[("o", "a", "out")],
+                ),
+                StatusCode::PIPELINE_NODE_REFERING_TO_MISSING_NODE,
+            ),
+            (
+                pipeline(
+                    &["in"],
+                    &[node(
+                        "a",
+                        "nope",
+                        &[("b", "request", "in")],
+                        &[("a", "out")],
+                    )],
+                    &[("o", "a", "out")],
+                ),
+                StatusCode::PIPELINE_NODE_REFERING_TO_MISSING_MODEL,
+            ),
+            (
+                pipeline(
+                    &["in"],
+                    &[dummy("a", ("request", "missing"))],
+                    &[("o", "a", "out")],
+                ),
+                StatusCode::PIPELINE_NODE_REFERING_TO_MISSING_DATA_SOURCE,
+            ),
+            (
+                pipeline(
+                    &["in"],
+                    &[dummy("a", ("request", "in"))],
+                    &[("o", "a", "no_alias")],
+                ),
+                StatusCode::PIPELINE_NODE_REFERING_TO_MISSING_DATA_SOURCE,
+            ),
+            (
+                pipeline(
+                    &["in"],
+                    &[node(
+                        "a",
+                        "dummy",
+                        &[("b", "request", "in")],
+                        &[("zzz", "out")],
+                    )],
+                    &[("o", "a", "out")],
+                ),
+                StatusCode::PIPELINE_NODE_REFERING_TO_MISSING_MODEL_OUTPUT,
+            ),
+            (
+                pipeline(
+                    &["in"],
+                    &[node(
+                        "a",
+                        "dummy",
+                        &[("x", "request", "in")],
+                        &[("a", "out")],
+                    )],
+                    &[("o", "a", "out")],
+                ),
+                StatusCode::PIPELINE_CONNECTION_TO_MISSING_MODEL_INPUT,
+            ),
+            (
+                pipeline(
+                    &["in"],
+                    &[node(
+                        "a",
+                        "add",
+                        &[("input1", "request", "in")],
+                        &[("sum", "out")],
+                    )],
+                    &[("o", "a", "out")],
+                ),
+                StatusCode::PIPELINE_NOT_ALL_INPUTS_CONNECTED,
+            ),
+            (
+                pipeline(
+                    &["in"],
+                    &[node(
+                        "a",
+                        "dummy",
+                        &[("b", "request", "in"), ("b", "request", "in")],
+                        &[("a", "out")],
+                    )],
+                    &[("o", "a", "out")],
+                ),
+                StatusCode::PIPELINE_MODEL_INPUT_CONNECTED_TO_MULTIPLE_DATA_SOURCES,
+            ),
+            (
+                pipeline(
+                    &["in"],
+                    &[dummy("a", ("response", "o"))],
+                    &[("o", "a", "out")],
+                ),
+                StatusCode::PIPELINE_EXIT_USED_AS_NODE_DEPENDENCY,
+            ),
+            (
+                pipeline(
+                    &["in"],
+                    &[
+                        dummy("a", ("request", "in")),
+                        node(
+                            "i",
+                            "increment",
+                            &[("input", "a", "out")],
+                            &[("output", "out")],
+                        ),
+                    ],
+                    &[("o", "i", "out")],
+                ),
+                StatusCode::INVALID_SHAPE,
+            ),
+            (
+                pipeline(
+                    &["in"],
+                    &[
+                        dummy("a", ("request", "in")),
+                        node(
+                            "u",
+                            "passthrough",
+                            &[("input", "a", "out")],
+                            &[("copy:0", "out")],
+                        ),
+                    ],
+                    &[("o", "u", "out")],
+                ),
+                StatusCode::INVALID_PRECISION,
+            ),
+            (
+                pipeline(
+                    &["in"],
+                    &[
+                        dummy("a", ("request", "in")),
+                        node(
+                            "u",
+                            "passthrough",
+                            &[("input", "request", "in")],
+                            &[("copy:0", "out")],
+                        ),
+                    ],
+                    &[("o", "a", "out"), ("p", "u", "out")],
+                ),
+                StatusCode::PIPELINE_INPUTS_AMBIGUOUS_METADATA,
+            ),
+        ];
+        for (config, expected) in cases {
+            assert_eq!(code(&config), expected, "{config:?}");
+        }
+    }
+
+    #[test]
+    fn a_missing_version_and_a_custom_node_are_refused() {
+        let pinned = node("a", "dummy", &[("b", "request", "in")], &[("a", "out")]).replace(
+            r#""model_name": "dummy""#,
+            r#""model_name": "dummy", "version": 2"#,
+        );
+        assert_eq!(
+            code(&pipeline(&["in"], &[pinned], &[("o", "a", "out")])),
+            StatusCode::PIPELINE_NODE_REFERING_TO_MISSING_MODEL
+        );
+        let custom = r#"{"name": "c", "type": "custom", "library_name": "lib", "inputs": [{"x": {"node_name": "request", "data_item": "in"}}], "outputs": [{"data_item": "y", "alias": "y"}]}"#;
+        assert_eq!(
+            code(&pipeline(
+                &["in"],
+                &[custom.to_string()],
+                &[("o", "c", "y")]
+            )),
+            StatusCode::PIPELINE_DEFINITION_INVALID_NODE_LIBRARY
+        );
+    }
+
+    #[test]
+    fn an_entry_demultiplexer_adds_the_shard_dimension() {
+        let mut config = pipeline(
+            &["in"],
+            &[dummy("n", ("request", "in"))],
+            &[("o", "n", "out")],
+        );
+        config.demultiply_count = Some(0);
+        let plan = validate(&config, &models).unwrap();
+        assert_eq!(plan.demultiply, Some(0));
+        let any_then = |rest: &[i64]| {
+            let mut dims = vec![Dim::any()];
+            dims.extend(rest.iter().map(|&d| Dim::fixed(d)));
+            dims
+        };
+        assert_eq!(plan.input_specs[0].1.dims, any_then(&[1, 10]));
+        assert_eq!(plan.output_specs[0].1.dims, any_then(&[1, 10]));
+        config.demultiply_count = Some(3);
+        let plan = validate(&config, &models).unwrap();
+        assert_eq!(plan.input_specs[0].1.dims[0], Dim::fixed(3));
+        // At a node, not yet.
+        let mut at_node = config.clone();
+        at_node.demultiply_count = None;
+        at_node.nodes[0].demultiply_count = Some(2);
+        assert_eq!(code(&at_node), StatusCode::NOT_IMPLEMENTED);
+    }
+
+    #[test]
+    fn an_input_straight_to_the_output_is_unspecified() {
+        let config = pipeline(&["in"], &[], &[("o", "request", "in")]);
+        let plan = validate(&config, &models).unwrap();
+        assert!(plan.nodes.is_empty());
+        assert_eq!(plan.input_specs[0].1.datatype, DataType::UNDEFINED);
+        assert_eq!(plan.output_specs[0].1.datatype, DataType::UNDEFINED);
+    }
+}
