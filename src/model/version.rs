@@ -68,7 +68,15 @@ pub struct InferenceTime {
     /// Nanoseconds; `u64::MAX` until the first such inference.
     sync_ns: AtomicU64,
     async_ns: AtomicU64,
+    /// Counts the requests that asked while the sync average was over budget, to retry one
+    /// in `REPROBE_EVERY` inline (the first inferences of fresh infer requests are slow).
+    over_budget: AtomicU64,
 }
+
+/// While the sync average is over budget but async inferences fit `INLINE_PROBE_BUDGET`, one
+/// request in this many runs inline again, so a few slow first inferences do not decide for
+/// good (and a model really over budget costs a network thread one inference in this many).
+const REPROBE_EVERY: u64 = 64;
 
 /// A sync inference at most this long (on average) runs inline on a network thread: long
 /// enough for tiny models, short enough that the other connections of that thread wait no
@@ -86,6 +94,7 @@ impl Default for InferenceTime {
         InferenceTime {
             sync_ns: AtomicU64::new(UNKNOWN),
             async_ns: AtomicU64::new(UNKNOWN),
+            over_budget: AtomicU64::new(0),
         }
     }
 }
@@ -114,12 +123,15 @@ impl InferenceTime {
         record(&self.async_ns, took, None);
     }
 
-    /// Whether a request should run inline: its sync inferences fit `INLINE_BUDGET`, or, none
-    /// measured yet, its async ones fit `INLINE_PROBE_BUDGET`. Nothing known: no.
+    /// Whether a request should run inline: its sync inferences fit `INLINE_BUDGET`; or, none
+    /// measured yet, its async ones fit `INLINE_PROBE_BUDGET`; or they do and it is the
+    /// `REPROBE_EVERY`th request since. Nothing known: no.
     pub fn is_quick(&self) -> bool {
+        let async_fits = || self.async_ns.load(Relaxed) <= INLINE_PROBE_BUDGET.as_nanos() as u64;
         match self.sync_ns.load(Relaxed) {
-            UNKNOWN => self.async_ns.load(Relaxed) <= INLINE_PROBE_BUDGET.as_nanos() as u64,
-            sync_ns => sync_ns <= INLINE_BUDGET.as_nanos() as u64,
+            UNKNOWN => async_fits(),
+            sync_ns if sync_ns <= INLINE_BUDGET.as_nanos() as u64 => true,
+            _ => async_fits() && self.over_budget.fetch_add(1, Relaxed) % REPROBE_EVERY == 0,
         }
     }
 }
@@ -186,7 +198,18 @@ mod tests {
         for _ in 0..20 {
             time.record_sync(Duration::from_millis(1));
         }
-        assert!(!time.is_quick());
+        // Over budget: one request in REPROBE_EVERY tries inline again, while async ones fit.
+        for _ in 0..40 {
+            time.record_async(Duration::from_micros(400));
+        }
+        let tries = (0..REPROBE_EVERY * 3).filter(|_| time.is_quick()).count();
+        assert_eq!(tries, 3);
+        time.record_async(Duration::from_millis(20));
+        time.record_async(Duration::from_millis(20));
+        assert!(
+            (0..REPROBE_EVERY * 2).all(|_| !time.is_quick()),
+            "slow async inferences: no retry"
+        );
         for _ in 0..40 {
             time.record_sync(Duration::from_micros(10));
         }
