@@ -1,5 +1,5 @@
-//! A pipeline demultiplexed at its entry (its own `demultiply_count`, OVMS's
-//! docs/demultiplexing.md): the request's inputs are split along their first dimension into
+//! A pipeline demultiplexed at its entry (its own `demultiply_count`, as in OVMS's
+//! demultiplexing documentation): the request's inputs are split along their first dimension into
 //! shards (views into the caller's buffers, no copy), each shard runs the pipeline's nodes as a
 //! run of its own, and the shards' outputs are stacked again along a new first dimension.
 //! The request calls back once, when every shard's run has ended.
