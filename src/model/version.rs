@@ -131,7 +131,13 @@ impl InferenceTime {
         match self.sync_ns.load(Relaxed) {
             UNKNOWN => async_fits(),
             sync_ns if sync_ns <= INLINE_BUDGET.as_nanos() as u64 => true,
-            _ => async_fits() && self.over_budget.fetch_add(1, Relaxed) % REPROBE_EVERY == 0,
+            _ => {
+                async_fits()
+                    && self
+                        .over_budget
+                        .fetch_add(1, Relaxed)
+                        .is_multiple_of(REPROBE_EVERY)
+            }
         }
     }
 }
