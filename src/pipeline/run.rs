@@ -63,8 +63,9 @@ struct Run {
 }
 
 // SAFETY: the only thread-bound parts are the caller's buffer pointers in `entry`, which are
-// only read (by OpenVINO through the node requests, or copied into the response) while the
-// caller keeps them valid, until the callback; everything else is Send and behind the mutex.
+// only read (by OpenVINO through the node requests, by a custom node's execute, or copied into
+// the response) while the caller keeps them valid, until the callback; everything else is Send
+// and behind the mutex.
 unsafe impl Send for Run {}
 // SAFETY: as for Send; shared access reads `entry` and goes through the mutex for the rest.
 unsafe impl Sync for Run {}
