@@ -130,10 +130,6 @@ impl Config {
                 "custom_loader_config_list",
                 !file.custom_loader_config_list.is_empty(),
             ),
-            (
-                "custom_node_library_config_list",
-                !file.custom_node_library_config_list.is_empty(),
-            ),
         ];
         for (key, _) in unserved.iter().filter(|(_, present)| *present) {
             log::warn!("{key} is accepted but not served by this library yet; skipped");

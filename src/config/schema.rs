@@ -393,7 +393,7 @@ impl TryFrom<NodeJson> for PipelineNode {
     }
 }
 
-/// `custom_node_library_config_list[i]` (not served yet). `base_path` as written: relative
+/// `custom_node_library_config_list[i]`. `base_path` as written: relative
 /// paths are relative to the config file's folder.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]

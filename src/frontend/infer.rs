@@ -8,7 +8,7 @@
 //! kept alive until the inference is done with them.
 
 use crate::datatype::DataType;
-use crate::inference::{self, Buffer, OutputData, Request, Response, Side};
+use crate::inference::{self, Buffer, ExternalData, OutputData, Request, Response, Side};
 use crate::metrics::{Interface, Method};
 use crate::server::SERVER;
 use crate::status::{Error, Result, StatusCode};
@@ -65,6 +65,15 @@ impl AsRef<[u8]> for Words {
     }
 }
 
+/// A buffer owned elsewhere (a custom node's output), as `Bytes` without a copy.
+struct ExternalBytes(Box<dyn ExternalData>);
+
+impl AsRef<[u8]> for ExternalBytes {
+    fn as_ref(&self) -> &[u8] {
+        self.0.bytes()
+    }
+}
+
 fn outputs(response: Response) -> Result<Vec<Output>> {
     response
         .outputs
@@ -92,6 +101,7 @@ fn outputs(response: Response) -> Result<Vec<Output>> {
                     }
                     Bytes::from(raw)
                 }
+                OutputData::External(external) => Bytes::from_owner(ExternalBytes(external)),
                 // A network request preallocates no output.
                 OutputData::Caller { .. } => {
                     return Err(Error::with(

@@ -82,6 +82,12 @@ pub fn wait_for_callbacks() {
 /// returns (so a server stop waits for it): for a caller that accepted work itself (a pipeline)
 /// and must call back without a model job of its own to do it from.
 pub fn call_back_later(done: Done, result: Result<Response>) {
+    call_later_counted(move || done(result));
+}
+
+/// Runs `task` on a dispatcher thread as a job callback (it may block and may call a user's
+/// callback), counted as an accepted job until it returns: a pipeline's custom node runs here.
+pub fn call_later_counted(task: impl FnOnce() + Send + 'static) {
     let accepted = Accepted::new();
     dispatcher::deliver(move || {
         struct InCallback;
@@ -92,7 +98,7 @@ pub fn call_back_later(done: Done, result: Result<Response>) {
         }
         IN_JOB_CALLBACK.with(|c| c.set(true));
         let in_callback = InCallback;
-        done(result);
+        task();
         drop(in_callback);
         drop(accepted);
     });

@@ -10,11 +10,11 @@ mod sync;
 mod validate;
 
 pub use asynchronous::{
-    Done, Waiting, call_back_later, in_job_callback, infer_async, infer_async_on,
-    infer_async_or_wait, wait_for_callbacks,
+    Done, Waiting, call_back_later, call_later_counted, in_job_callback, infer_async,
+    infer_async_on, infer_async_or_wait, wait_for_callbacks,
 };
 pub use dispatcher::Blocking;
 pub use request::{Buffer, InFlightMark, Request, Side, display_name, parameter_size};
-pub use response::{OutputData, Response, ResponseOutput};
+pub use response::{ExternalData, OutputData, Response, ResponseOutput};
 pub use strings::StdStringArray;
 pub use sync::{infer, try_infer};

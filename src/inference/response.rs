@@ -15,6 +15,13 @@ pub enum OutputData {
     /// A STRING output: the response's own array of C++ std::string objects (libstdc++'s C++11
     /// layout), which later inferences or changes to the request's inputs leave alone.
     Strings(StdStringArray),
+    /// Memory another part owns (a custom node's output buffer), released when this drops.
+    External(Box<dyn ExternalData>),
+}
+
+/// A buffer owned elsewhere that a response hands out without copying it.
+pub trait ExternalData: Send + Sync {
+    fn bytes(&self) -> &[u8];
 }
 
 pub struct ResponseOutput {
@@ -36,6 +43,10 @@ impl ResponseOutput {
                 buffer.device_id,
             ),
             OutputData::Strings(strings) => (strings.as_ptr(), strings.byte_size(), 0, 0),
+            OutputData::External(external) => {
+                let bytes = external.bytes();
+                (bytes.as_ptr().cast(), bytes.len(), 0, 0)
+            }
         }
     }
 }

@@ -3,11 +3,13 @@
 //! each model input is fed exactly once, shapes and datatypes agree), and the pipeline's own
 //! inputs and outputs derived from the nodes' tensors. The result is a `Plan` to run.
 
-use crate::config::{NodeKind, PipelineConfig};
+use super::custom_node::{NodeInstance, NodeParams};
+use crate::config::{NodeKind, PipelineConfig, PipelineNode};
 use crate::datatype::DataType;
 use crate::ov::Dim;
 use crate::status::{Error, Result, StatusCode};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// The entry node's name: connections from it take the pipeline's inputs.
 pub const ENTRY: &str = "request";
@@ -48,13 +50,41 @@ pub enum Source {
     Node(usize, String),
 }
 
-/// A model node ready to run.
+/// A custom node's initialized library instance and the params it is called with.
+#[derive(Clone)]
+pub struct CustomWork {
+    pub instance: Arc<NodeInstance>,
+    pub params: Arc<NodeParams>,
+}
+
+impl std::fmt::Debug for CustomWork {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.instance.fmt(f)
+    }
+}
+
+/// What a node runs.
+#[derive(Debug, Clone)]
+pub enum NodeWork {
+    /// A model's version (0: the default one).
+    Model {
+        model_name: String,
+        version: i64,
+    },
+    Custom(CustomWork),
+}
+
+/// A custom node as the pipeline registry prepared it: what it runs and its tensors.
+pub struct CustomNode {
+    pub work: CustomWork,
+    pub ports: ModelPorts,
+}
+
+/// A node ready to run.
 #[derive(Debug, Clone)]
 pub struct PlannedNode {
     pub name: String,
-    pub model_name: String,
-    /// 0: the model's default version.
-    pub version: i64,
+    pub work: NodeWork,
     /// (model input name, its source), in model-input order.
     pub inputs: Vec<(String, Source)>,
     /// The nodes that consume this node's outputs (indices, each once).
@@ -142,11 +172,13 @@ fn intersection(a: &TensorSpec, b: &TensorSpec) -> Option<TensorSpec> {
     })
 }
 
-/// Checks `config` against the models `ports` finds (name, version 0 = default), with OVMS's
-/// codes in OVMS's order, and returns what to run.
+/// Checks `config` against the models `ports` finds (name, version 0 = default) and the custom
+/// nodes `custom` prepares (`Ok(None)`: its library is not loaded), with OVMS's codes in OVMS's
+/// order, and returns what to run.
 pub fn validate(
     config: &PipelineConfig,
     ports: &dyn Fn(&str, i64) -> Option<ModelPorts>,
+    custom: &mut dyn FnMut(&PipelineNode, &str) -> Result<Option<CustomNode>>,
 ) -> Result<Plan> {
     let pipeline = config.name.as_str();
     if config
@@ -181,6 +213,7 @@ pub fn validate(
         .collect();
     // Each node's model tensors, fetched once.
     let mut node_ports = Vec::with_capacity(config.nodes.len());
+    let mut works = Vec::with_capacity(config.nodes.len());
     for node in &config.nodes {
         match &node.kind {
             NodeKind::Model { model_name } => {
@@ -193,18 +226,24 @@ pub fn validate(
                     )
                 })?;
                 node_ports.push(found);
+                works.push(NodeWork::Model {
+                    model_name: model_name.clone(),
+                    version,
+                });
             }
             NodeKind::Custom { library_name } => {
-                // Custom node libraries are served by src/pipeline/custom_node (not wired yet):
-                // until then every library is one OVMS cannot find.
-                return Err(failed(
-                    StatusCode::PIPELINE_DEFINITION_INVALID_NODE_LIBRARY,
-                    pipeline,
-                    format!(
-                        "node: {} refers to incorrect library: {library_name}",
-                        node.name
-                    ),
-                ));
+                let prepared = custom(node, library_name)?.ok_or_else(|| {
+                    failed(
+                        StatusCode::PIPELINE_DEFINITION_INVALID_NODE_LIBRARY,
+                        pipeline,
+                        format!(
+                            "node: {} refers to incorrect library: {library_name}",
+                            node.name
+                        ),
+                    )
+                })?;
+                node_ports.push(prepared.ports);
+                works.push(NodeWork::Custom(prepared.work));
             }
         }
     }
@@ -272,10 +311,7 @@ pub fn validate(
         Ok(Source::Node(i, real.to_string()))
     };
     let mut nodes = Vec::with_capacity(config.nodes.len());
-    for (i, node) in config.nodes.iter().enumerate() {
-        let NodeKind::Model { model_name } = &node.kind else {
-            unreachable!("custom nodes were refused above");
-        };
+    for (i, (node, work)) in config.nodes.iter().zip(works).enumerate() {
         let model_inputs = &node_ports[i].inputs;
         let mut unconnected: BTreeSet<&str> = model_inputs.keys().map(String::as_str).collect();
         let mut inputs = Vec::with_capacity(node.inputs.len());
@@ -356,8 +392,7 @@ pub fn validate(
         }
         nodes.push(PlannedNode {
             name: node.name.clone(),
-            model_name: model_name.clone(),
-            version: node.version.map_or(0, |v| v.get() as i64),
+            work,
             inputs,
             dependants: Vec::new(),
             dependencies: 0,
@@ -654,8 +689,15 @@ mod tests {
             .remove(0)
     }
 
+    /// No custom node library is loaded.
+    fn no_libraries(_: &PipelineNode, _: &str) -> Result<Option<CustomNode>> {
+        Ok(None)
+    }
+
     fn code(config: &PipelineConfig) -> StatusCode {
-        validate(config, &models).unwrap_err().code
+        validate(config, &models, &mut no_libraries)
+            .unwrap_err()
+            .code
     }
 
     fn dummy(name: &str, from: (&str, &str)) -> String {
@@ -672,7 +714,7 @@ mod tests {
             ],
             &[("result", "second", "out"), ("middle", "first", "out")],
         );
-        let plan = validate(&config, &models).unwrap();
+        let plan = validate(&config, &models, &mut no_libraries).unwrap();
         assert_eq!(plan.nodes[0].dependants, vec![1]);
         assert_eq!(plan.nodes[1].dependencies, 1);
         assert_eq!(
@@ -911,7 +953,7 @@ mod tests {
             &[("o", "n", "out")],
         );
         config.demultiply_count = Some(0);
-        let plan = validate(&config, &models).unwrap();
+        let plan = validate(&config, &models, &mut no_libraries).unwrap();
         assert_eq!(plan.demultiply, Some(0));
         let any_then = |rest: &[i64]| {
             let mut dims = vec![Dim::any()];
@@ -921,7 +963,7 @@ mod tests {
         assert_eq!(plan.input_specs[0].1.dims, any_then(&[1, 10]));
         assert_eq!(plan.output_specs[0].1.dims, any_then(&[1, 10]));
         config.demultiply_count = Some(3);
-        let plan = validate(&config, &models).unwrap();
+        let plan = validate(&config, &models, &mut no_libraries).unwrap();
         assert_eq!(plan.input_specs[0].1.dims[0], Dim::fixed(3));
         // At a node, not yet.
         let mut at_node = config.clone();
@@ -933,7 +975,7 @@ mod tests {
     #[test]
     fn an_input_straight_to_the_output_is_unspecified() {
         let config = pipeline(&["in"], &[], &[("o", "request", "in")]);
-        let plan = validate(&config, &models).unwrap();
+        let plan = validate(&config, &models, &mut no_libraries).unwrap();
         assert!(plan.nodes.is_empty());
         assert_eq!(plan.input_specs[0].1.datatype, DataType::UNDEFINED);
         assert_eq!(plan.output_specs[0].1.datatype, DataType::UNDEFINED);

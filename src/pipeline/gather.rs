@@ -150,7 +150,7 @@ fn demultiply_error(code: StatusCode, why: String) -> Error {
 /// `run::start`: refused (no callback) only if no shard was accepted.
 pub(super) fn start(
     plan: Arc<Plan>,
-    versions: Arc<[Servable]>,
+    versions: Arc<[Option<Servable>]>,
     entry: BTreeMap<String, EntryTensor>,
     flight: InFlightMark,
     interface: Interface,

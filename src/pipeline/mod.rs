@@ -1,6 +1,5 @@
-//! The pipeline part: config.json's `pipeline_config_list` DAGs as servables, and the custom
-//! node libraries of `custom_node_library_config_list` (`custom_node`; not wired into the DAGs
-//! yet).
+//! The pipeline part: config.json's `pipeline_config_list` DAGs as servables, with model nodes
+//! and custom nodes from the libraries of `custom_node_library_config_list` (`custom_node`).
 //!
 //! A pipeline is looked up after the models (a model's name wins, and a pipeline named like a
 //! model is PIPELINE_NAME_OCCUPIED). Definitions are (re)built when a config is applied and
@@ -13,15 +12,20 @@ mod definition;
 mod gather;
 mod run;
 
-pub use definition::{ENTRY, EXIT, ModelPorts, Plan, Source, TensorSpec, validate};
+pub use definition::{
+    CustomNode, CustomWork, ENTRY, EXIT, ModelPorts, Plan, Source, TensorSpec, validate,
+};
 
-use crate::config::PipelineConfig;
+use crate::config::{CustomNodeLibraryConfig, PipelineConfig, PipelineNode};
 use crate::inference::{self, Done, Request, Response};
 use crate::metrics::Interface;
 use crate::model::{Loaded, ServableManager, ServableMetadata, TensorMetadata, VersionState};
+use crate::ov::Dim;
 use crate::status::{Error, Result, StatusCode};
+use custom_node::{NodeInstance, NodeLibraries, NodeParams, NodeTensorInfo};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::CString;
+use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -43,12 +47,63 @@ struct Pipeline {
     /// `None` once the pipeline was removed from the config.
     config: Option<PipelineConfig>,
     status: Status,
+    /// Its custom nodes' instances by node name, initialized once per definition: kept across
+    /// revalidations while the definition and the node's library stay the same.
+    instances: BTreeMap<String, CustomWork>,
 }
 
 /// The pipelines a server serves.
 #[derive(Default)]
 pub struct Pipelines {
     entries: RwLock<BTreeMap<String, Arc<Mutex<Pipeline>>>>,
+    libraries: Mutex<NodeLibraries>,
+}
+
+fn specs_of(infos: Vec<NodeTensorInfo>) -> BTreeMap<String, TensorSpec> {
+    infos
+        .into_iter()
+        .map(|info| {
+            let dims = info
+                .dims
+                .iter()
+                .map(|&d| if d < 0 { Dim::any() } else { Dim::fixed(d) })
+                .collect();
+            (
+                info.name,
+                TensorSpec {
+                    datatype: info.datatype,
+                    dims,
+                },
+            )
+        })
+        .collect()
+}
+
+/// A custom node planned on `library`: its cached instance when it has one from that very
+/// library, else a new one (initialized with the node's params); its tensors from the
+/// library's getInputsInfo/getOutputsInfo.
+fn prepare_custom(
+    node: &PipelineNode,
+    libraries: &NodeLibraries,
+    library_name: &str,
+    cached: Option<&CustomWork>,
+) -> Result<Option<CustomNode>> {
+    let Ok(library) = libraries.get(library_name) else {
+        return Ok(None);
+    };
+    let work = match cached {
+        Some(work) if Arc::ptr_eq(work.instance.library(), &library) => work.clone(),
+        _ => {
+            let params = Arc::new(NodeParams::new(&node.params)?);
+            let instance: Arc<NodeInstance> = library.initialize(&params)?;
+            CustomWork { instance, params }
+        }
+    };
+    let ports = ModelPorts {
+        inputs: specs_of(work.instance.inputs_info(&work.params)?),
+        outputs: specs_of(work.instance.outputs_info(&work.params)?),
+    };
+    Ok(Some(CustomNode { work, ports }))
 }
 
 /// A model's tensors for validation, from its version `version` (0: the default one).
@@ -88,9 +143,18 @@ impl Pipelines {
             .cloned()
     }
 
-    /// Brings the set of pipelines in line with a new config (then `revalidate` decides what
-    /// each one serves): new ones are added, changed ones replaced, removed ones retired.
-    pub fn apply(&self, configs: &[PipelineConfig]) {
+    /// Brings the custom node libraries and the set of pipelines in line with a new config
+    /// (then `revalidate` decides what each one serves): new ones are added, changed ones
+    /// replaced, removed ones retired. A relative library path is taken from `config_dir`.
+    pub fn apply(
+        &self,
+        configs: &[PipelineConfig],
+        libraries: &[CustomNodeLibraryConfig],
+        config_dir: &Path,
+    ) {
+        // Failures are logged there; a pipeline naming a library that is not loaded fails
+        // its validation.
+        lock(&self.libraries).reload(libraries, config_dir);
         let mut named = BTreeSet::new();
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         for config in configs {
@@ -107,6 +171,7 @@ impl Pipelines {
                     let mut pipeline = lock(entry);
                     if pipeline.config.as_ref() != Some(config) {
                         pipeline.config = Some(config.clone());
+                        pipeline.instances.clear();
                         // Until it validates, as OVMS serves an edited definition.
                         pipeline.status = Status::Failed(Error::with(
                             StatusCode::PIPELINE_DEFINITION_NOT_LOADED_YET,
@@ -122,6 +187,7 @@ impl Pipelines {
                             status: Status::Failed(Error::new(
                                 StatusCode::PIPELINE_DEFINITION_NOT_LOADED_YET,
                             )),
+                            instances: BTreeMap::new(),
                         })),
                     );
                 }
@@ -134,6 +200,7 @@ impl Pipelines {
                     log::info!("pipeline {name:?} was removed from the config: retired");
                 }
                 pipeline.status = Status::Retired;
+                pipeline.instances.clear();
             }
         }
     }
@@ -149,9 +216,14 @@ impl Pipelines {
             .map(|(n, e)| (n.clone(), Arc::clone(e)))
             .collect();
         for (name, entry) in entries {
-            let Some(config) = lock(&entry).config.clone() else {
-                continue;
+            let (config, cached) = {
+                let pipeline = lock(&entry);
+                let Some(config) = pipeline.config.clone() else {
+                    continue;
+                };
+                (config, pipeline.instances.clone())
             };
+            let mut instances = BTreeMap::new();
             let occupied = manager.model(&name).is_some_and(|m| m.config().is_some());
             let outcome = if occupied {
                 Err(Error::with(
@@ -159,13 +231,26 @@ impl Pipelines {
                     format!("pipeline name: {name} is already occupied by a model"),
                 ))
             } else {
-                validate(&config, &|model, version| ports_of(manager, model, version))
+                let libraries = lock(&self.libraries);
+                validate(
+                    &config,
+                    &|model, version| ports_of(manager, model, version),
+                    &mut |node, library_name| {
+                        let prepared =
+                            prepare_custom(node, &libraries, library_name, cached.get(&node.name))?;
+                        if let Some(prepared) = &prepared {
+                            instances.insert(node.name.clone(), prepared.work.clone());
+                        }
+                        Ok(prepared)
+                    },
+                )
             };
             let mut pipeline = lock(&entry);
             if pipeline.config.as_ref() != Some(&config) {
                 // Changed meanwhile; the next cycle validates the new one.
                 continue;
             }
+            pipeline.instances = instances;
             match outcome {
                 Ok(plan) => {
                     if !matches!(pipeline.status, Status::Available(_)) {

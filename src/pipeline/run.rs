@@ -4,14 +4,21 @@
 //! branches run at the same time, and a node's inputs point into the responses of the nodes
 //! before it (no copy here; binding decides as for any caller's buffer).
 //!
+//! A custom node's `execute` blocks the thread it runs on, so it runs as a counted job on a
+//! completion dispatcher thread (never on OpenVINO's callback thread or the caller's), reading
+//! its inputs in place; its outputs stay the library's buffers (`OutputData::External`) that
+//! later nodes and the response read without a copy, released when the response goes.
+//!
 //! Exactly once: the run ends when no node it submitted is still open, so every slot it used
 //! was released and nothing reads the caller's buffers any more; only then is the callback
 //! called, with the pipeline's outputs or with the first node failure.
 
-use super::definition::{Plan, Source};
+use super::custom_node::{NodeInput, NodeOutput};
+use super::definition::{CustomWork, NodeWork, Plan, Source};
 use crate::datatype::DataType;
 use crate::inference::{
-    self, Blocking, Buffer, Done, InFlightMark, OutputData, Request, Response, ResponseOutput, Side,
+    self, Blocking, Buffer, Done, ExternalData, InFlightMark, OutputData, Request, Response,
+    ResponseOutput, Side,
 };
 use crate::metrics::Interface;
 use crate::model::{Servable, ServableManager};
@@ -47,23 +54,46 @@ struct Progress {
 
 struct Run {
     plan: Arc<Plan>,
-    /// Each node's model version, taken when the request entered the pipeline: the whole
-    /// request runs on them even if a reload retires one meanwhile.
-    versions: Arc<[Servable]>,
+    /// Each model node's version (`None` for a custom node), taken when the request entered
+    /// the pipeline: the whole request runs on them even if a reload retires one meanwhile.
+    versions: Arc<[Option<Servable>]>,
     interface: Interface,
     entry: BTreeMap<String, EntryTensor>,
     progress: Mutex<Progress>,
 }
 
 // SAFETY: the only thread-bound parts are the caller's buffer pointers in `entry`, which are
-// only read (by OpenVINO through the node requests, or copied into the response) while the
-// caller keeps them valid, until the callback; everything else is Send and behind the mutex.
+// only read (by OpenVINO through the node requests, by a custom node's execute, or copied into
+// the response) while the caller keeps them valid, until the callback; everything else is Send
+// and behind the mutex.
 unsafe impl Send for Run {}
 // SAFETY: as for Send; shared access reads `entry` and goes through the mutex for the rest.
 unsafe impl Sync for Run {}
 
 /// A finished run's callback and its result.
 type Finished = (Done, Result<Response>);
+
+/// A node whose inputs are all there: a model node's request, or a custom node to execute.
+enum Ready {
+    Model(usize, Request),
+    Custom(usize),
+}
+
+impl ExternalData for NodeOutput {
+    fn bytes(&self) -> &[u8] {
+        self.data()
+    }
+}
+
+/// One input of a custom node as pointers into earlier nodes' responses or the caller's
+/// buffers, taken under the run's lock and read after it is released.
+struct RawInput {
+    name: String,
+    datatype: DataType,
+    dims: Vec<u64>,
+    data: *const u8,
+    byte_size: usize,
+}
 
 fn internal(why: String) -> Error {
     Error::with(StatusCode::INTERNAL_ERROR, why)
@@ -78,45 +108,16 @@ impl Run {
     /// responses of the nodes before it.
     fn node_request(&self, progress: &Progress, node: usize) -> Result<Request> {
         let planned = &self.plan.nodes[node];
-        let mut request = Request::new(planned.model_name.as_bytes(), planned.version);
+        let NodeWork::Model {
+            model_name,
+            version,
+        } = &planned.work
+        else {
+            return Err(internal(format!("node {} is no model node", planned.name)));
+        };
+        let mut request = Request::new(model_name.as_bytes(), *version);
         for (input, source) in &planned.inputs {
-            let (datatype, shape, buffer) = match source {
-                Source::Request(name) => {
-                    let tensor = self.entry.get(name).ok_or_else(|| {
-                        Error::with(StatusCode::INVALID_MISSING_INPUT, name.clone())
-                    })?;
-                    (tensor.datatype, tensor.shape.clone(), tensor.buffer)
-                }
-                Source::Node(from, output) => {
-                    let found = progress.responses[*from]
-                        .as_ref()
-                        .and_then(|r| {
-                            r.outputs
-                                .iter()
-                                .find(|o| o.name.to_bytes() == output.as_bytes())
-                        })
-                        .ok_or_else(|| {
-                            internal(format!(
-                                "node {} gave no output {output}",
-                                self.plan.nodes[*from].name
-                            ))
-                        })?;
-                    if matches!(found.data, OutputData::Strings(_)) {
-                        return Err(Error::with(
-                            StatusCode::NOT_IMPLEMENTED,
-                            "STRING tensors between pipeline nodes",
-                        ));
-                    }
-                    let (data, byte_size, buffer_type, device_id) = found.data();
-                    let buffer = Buffer {
-                        data,
-                        byte_size,
-                        buffer_type,
-                        device_id,
-                    };
-                    (found.datatype as u32, found.shape.clone(), Some(buffer))
-                }
-            };
+            let (datatype, shape, buffer) = self.input_of(progress, source)?;
             request.add_tensor(Side::Input, input.as_bytes(), datatype, &shape)?;
             if let Some(buffer) = buffer {
                 request.set_data(Side::Input, input.as_bytes(), buffer)?;
@@ -125,19 +126,186 @@ impl Run {
         Ok(request)
     }
 
+    /// Where `source` is: (datatype, shape, buffer), pointing at the caller's buffer or into
+    /// an earlier node's response.
+    fn input_of(
+        &self,
+        progress: &Progress,
+        source: &Source,
+    ) -> Result<(u32, Vec<i64>, Option<Buffer>)> {
+        match source {
+            Source::Request(name) => {
+                let tensor = self
+                    .entry
+                    .get(name)
+                    .ok_or_else(|| Error::with(StatusCode::INVALID_MISSING_INPUT, name.clone()))?;
+                Ok((tensor.datatype, tensor.shape.clone(), tensor.buffer))
+            }
+            Source::Node(from, output) => {
+                let found = progress.responses[*from]
+                    .as_ref()
+                    .and_then(|r| {
+                        r.outputs
+                            .iter()
+                            .find(|o| o.name.to_bytes() == output.as_bytes())
+                    })
+                    .ok_or_else(|| {
+                        let why = format!(
+                            "node {} gave no output {output}",
+                            self.plan.nodes[*from].name
+                        );
+                        match self.plan.nodes[*from].work {
+                            // A library that did not return what its outputs info declared.
+                            NodeWork::Custom(_) => {
+                                Error::with(StatusCode::NODE_LIBRARY_MISSING_OUTPUT, why)
+                            }
+                            NodeWork::Model { .. } => internal(why),
+                        }
+                    })?;
+                if matches!(found.data, OutputData::Strings(_)) {
+                    return Err(Error::with(
+                        StatusCode::NOT_IMPLEMENTED,
+                        "STRING tensors between pipeline nodes",
+                    ));
+                }
+                let (data, byte_size, buffer_type, device_id) = found.data();
+                let buffer = Buffer {
+                    data,
+                    byte_size,
+                    buffer_type,
+                    device_id,
+                };
+                Ok((found.datatype as u32, found.shape.clone(), Some(buffer)))
+            }
+        }
+    }
+
+    /// Node `node` made ready to run: its request, or nothing to build for a custom node
+    /// (its inputs are read when it runs).
+    fn prepare(&self, progress: &Progress, node: usize) -> Result<Ready> {
+        match self.plan.nodes[node].work {
+            NodeWork::Model { .. } => Ok(Ready::Model(node, self.node_request(progress, node)?)),
+            NodeWork::Custom(_) => Ok(Ready::Custom(node)),
+        }
+    }
+
+    /// A custom node's inputs, as pointers (they stay valid until the run ends, which waits
+    /// for this node).
+    fn custom_inputs(&self, node: usize) -> Result<Vec<RawInput>> {
+        let progress = self.lock();
+        self.plan.nodes[node]
+            .inputs
+            .iter()
+            .map(|(name, source)| {
+                let (datatype, shape, buffer) = self.input_of(&progress, source)?;
+                let datatype = DataType::from_raw(datatype)
+                    .ok_or_else(|| Error::with(StatusCode::INVALID_PRECISION, name.clone()))?;
+                let buffer = buffer
+                    .ok_or_else(|| Error::with(StatusCode::NONEXISTENT_BUFFER, name.clone()))?;
+                let dims = shape
+                    .iter()
+                    .map(|&d| u64::try_from(d))
+                    .collect::<std::result::Result<Vec<u64>, _>>()
+                    .map_err(|_| Error::with(StatusCode::INVALID_SHAPE, name.clone()))?;
+                Ok(RawInput {
+                    name: name.clone(),
+                    datatype,
+                    dims,
+                    data: buffer.data.cast(),
+                    byte_size: buffer.byte_size,
+                })
+            })
+            .collect()
+    }
+
+    /// Runs custom node `node` (on a dispatcher thread): its outputs as a response that keeps
+    /// the library's buffers.
+    fn execute_custom(&self, node: usize, work: &CustomWork) -> Result<Response> {
+        let raw = self.custom_inputs(node)?;
+        let inputs: Vec<NodeInput<'_>> = raw
+            .iter()
+            .map(|input| NodeInput {
+                name: &input.name,
+                datatype: input.datatype,
+                dims: &input.dims,
+                data: if input.byte_size == 0 {
+                    &[]
+                } else {
+                    // SAFETY: a caller's buffer (valid until the callback) or an earlier
+                    // node's response data (kept until the run ends), of `byte_size` bytes;
+                    // the run cannot end while this node is open.
+                    unsafe { std::slice::from_raw_parts(input.data, input.byte_size) }
+                },
+            })
+            .collect();
+        let outputs = work.instance.execute(&inputs, &work.params)?;
+        let outputs = outputs
+            .into_iter()
+            .map(|output| {
+                let name: Arc<std::ffi::CStr> = CString::new(output.name())
+                    .map_err(|_| internal(format!("output name {:?}", output.name())))?
+                    .into();
+                let shape = output
+                    .dims()
+                    .iter()
+                    .map(|&d| i64::try_from(d))
+                    .collect::<std::result::Result<Vec<i64>, _>>()
+                    .map_err(|_| {
+                        Error::with(
+                            StatusCode::NODE_LIBRARY_INVALID_SHAPE,
+                            format!("output {}: dims {:?}", output.name(), output.dims()),
+                        )
+                    })?;
+                Ok(ResponseOutput {
+                    name,
+                    datatype: output.datatype(),
+                    shape,
+                    data: OutputData::External(Box::new(output)),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Response {
+            outputs,
+            parameters: Vec::new(),
+        })
+    }
+
     /// Submits each node; a refusal fails the run. Returns the run's end if this ended it.
-    fn submit(self: &Arc<Self>, nodes: Vec<(usize, Request)>) -> Option<Finished> {
+    fn submit(self: &Arc<Self>, nodes: Vec<Ready>) -> Option<Finished> {
         let mut finished = None;
-        for (node, request) in nodes {
+        for ready in nodes {
             // Once the run failed, the nodes not submitted yet are not started.
             let failed_already = self.lock().failure.is_some();
             let outcome = if failed_already {
                 Err(None)
             } else {
-                let run = Arc::clone(self);
-                let done: Done = Box::new(move |result| run.node_done(node, result));
-                let version = self.versions[node].clone();
-                inference::infer_async_on(version, &request, self.interface, done).map_err(Some)
+                match ready {
+                    Ready::Model(node, request) => {
+                        let run = Arc::clone(self);
+                        let done: Done = Box::new(move |result| run.node_done(node, result));
+                        match &self.versions[node] {
+                            Some(version) => inference::infer_async_on(
+                                version.clone(),
+                                &request,
+                                self.interface,
+                                done,
+                            )
+                            .map_err(Some),
+                            None => Err(Some(internal(format!("node {node} has no model")))),
+                        }
+                    }
+                    Ready::Custom(node) => {
+                        let run = Arc::clone(self);
+                        inference::call_later_counted(move || {
+                            let NodeWork::Custom(work) = &run.plan.nodes[node].work else {
+                                unreachable!("a custom node is planned as one");
+                            };
+                            let result = run.execute_custom(node, work);
+                            run.node_done(node, result);
+                        });
+                        Ok(())
+                    }
+                }
             };
             let mut progress = self.lock();
             match outcome {
@@ -169,8 +337,8 @@ impl Run {
                     for &next in &self.plan.nodes[node].dependants {
                         progress.waiting_for[next] -= 1;
                         if progress.waiting_for[next] == 0 {
-                            match self.node_request(&progress, next) {
-                                Ok(request) => ready.push((next, request)),
+                            match self.prepare(&progress, next) {
+                                Ok(ready_node) => ready.push(ready_node),
                                 Err(error) => {
                                     progress.failure.get_or_insert(error);
                                     break;
@@ -294,6 +462,10 @@ fn copy_data(output: &ResponseOutput) -> Result<OutputData> {
             byte_size: *byte_size,
         }),
         OutputData::Caller { buffer, byte_size } => Ok(owned_copy(buffer.data.cast(), *byte_size)),
+        OutputData::External(external) => {
+            let bytes = external.bytes();
+            Ok(owned_copy(bytes.as_ptr(), bytes.len()))
+        }
         OutputData::Strings(_) => Err(Error::with(
             StatusCode::NOT_IMPLEMENTED,
             "a STRING node output named by two pipeline outputs",
@@ -346,8 +518,14 @@ pub fn start(
     let versions = plan
         .nodes
         .iter()
-        .map(|node| manager.servable(&node.model_name, node.version))
-        .collect::<Result<Vec<Servable>>>()?
+        .map(|node| match &node.work {
+            NodeWork::Model {
+                model_name,
+                version,
+            } => manager.servable(model_name, *version).map(Some),
+            NodeWork::Custom(_) => Ok(None),
+        })
+        .collect::<Result<Vec<Option<Servable>>>>()?
         .into();
     let flight = request.begin_flight()?;
     match plan.demultiply {
@@ -360,7 +538,7 @@ pub fn start(
 /// just before `done` runs. Accepted or refused as `start`.
 pub(super) fn start_entries(
     plan: Arc<Plan>,
-    versions: Arc<[Servable]>,
+    versions: Arc<[Option<Servable>]>,
     entry: BTreeMap<String, EntryTensor>,
     flight: Option<InFlightMark>,
     interface: Interface,
@@ -387,8 +565,8 @@ pub(super) fn start_entries(
         let mut first = Vec::new();
         for (i, node) in run.plan.nodes.iter().enumerate() {
             if node.dependencies == 0 {
-                match run.node_request(&progress, i) {
-                    Ok(request) => first.push((i, request)),
+                match run.prepare(&progress, i) {
+                    Ok(ready) => first.push(ready),
                     Err(error) => {
                         progress.failure = Some(error);
                         first.clear();

@@ -109,7 +109,11 @@ impl Reloader {
             }
             let config = Config::parse(&text, self.source.folder())?;
             apply_config(manager, &config);
-            self.pipelines.apply(&config.pipelines);
+            self.pipelines.apply(
+                &config.pipelines,
+                &config.custom_node_libraries,
+                self.source.folder(),
+            );
             *applied = Some(text);
             Ok(())
         });

@@ -1,0 +1,291 @@
+/*
+ * test_custom_node_pipelines.c: pipelines with "custom" nodes (custom_nodes/add_sub) through the
+ * public header, against configs/custom_nodes.json.in (CMake writes the library's path in):
+ * - request -> dummy -> add_sub(multiply 2, add 3) -> response: (b + 1) * 2 + 3, sync and async;
+ * - a custom-only pipeline: -b + 0.5;
+ * - a failing node (fail=1) fails the request once with NODE_LIBRARY_EXECUTION_FAILED, sync and
+ *   async, the node after it never runs, and the dummy pool is at rest afterwards;
+ * - metadata from the library's inputs/outputs info ([1, 0] is [1, -1]);
+ * - a node naming a library the config does not load: LOADING_FAILED, and inference names
+ *   PIPELINE_DEFINITION_INVALID_NODE_LIBRARY.
+ */
+#include "async_util.h"
+
+#include <math.h>
+
+enum {
+    CN_PIPELINE_DEFINITION_NOT_LOADED_YET = 146,
+    CN_NODE_LIBRARY_EXECUTION_FAILED = 224
+};
+
+/* A request on `name` with one FP32 [1,10] input `input` bound to `values`. */
+static OVMS_InferenceRequest *cn_request(const char *name, const char *input, const float *values) {
+    OVMS_InferenceRequest *request = NULL;
+    if (!au_expect_ok(OVMS_InferenceRequestNew(&request, server, name, 0), "RequestNew", __FILE__, __LINE__))
+        return NULL;
+    if (!au_expect_ok(OVMS_InferenceRequestAddInput(request, input, OVMS_DATATYPE_FP32, AU_DUMMY_SHAPE, 2),
+                      "AddInput", __FILE__, __LINE__) ||
+        !au_expect_ok(OVMS_InferenceRequestInputSetData(request, input, values, AU_DUMMY_N * sizeof(float),
+                                                        OVMS_BUFFERTYPE_CPU, 0),
+                      "SetData", __FILE__, __LINE__)) {
+        OVMS_InferenceRequestDelete(request);
+        return NULL;
+    }
+    return request;
+}
+
+/* The response has one output "out", FP32 [1,10], values in[i] * multiply + add. */
+static bool cn_check(OVMS_InferenceResponse *response, const float *in, float multiply, float add) {
+    uint32_t count = 0;
+    if (!au_expect_ok(OVMS_InferenceResponseOutputCount(response, &count), "OutputCount", __FILE__, __LINE__))
+        return false;
+    const char *name = NULL;
+    OVMS_DataType datatype = OVMS_DATATYPE_UNDEFINED;
+    const int64_t *shape = NULL;
+    size_t dims = 0;
+    const void *data = NULL;
+    size_t bytes = 0;
+    OVMS_BufferType buffer_type = OVMS_BUFFERTYPE_HDDL;
+    uint32_t device = 99;
+    if (count != 1 || !au_expect_ok(OVMS_InferenceResponseOutput(response, 0, &name, &datatype, &shape, &dims, &data,
+                                                                 &bytes, &buffer_type, &device),
+                                    "ResponseOutput", __FILE__, __LINE__)) {
+        au_fail(__FILE__, __LINE__, "expected one readable output");
+        return false;
+    }
+    bool ok = strcmp(name, "out") == 0 && datatype == OVMS_DATATYPE_FP32 && dims == 2 && shape[0] == 1 &&
+              shape[1] == AU_DUMMY_N && bytes == AU_DUMMY_N * sizeof(float) && buffer_type == OVMS_BUFFERTYPE_CPU;
+    for (int i = 0; ok && i < AU_DUMMY_N; i++)
+        ok = fabsf(((const float *)data)[i] - (in[i] * multiply + add)) < 1e-5f;
+    if (!ok) {
+        char buf[256];
+        snprintf(buf, sizeof buf, "output %s: type %d, dims %zu, bytes %zu, first %g (expected %g)", name,
+                 (int)datatype, dims, bytes, data ? (double)((const float *)data)[0] : -1.0,
+                 (double)(in[0] * multiply + add));
+        au_fail(__FILE__, __LINE__, buf);
+    }
+    return ok;
+}
+
+static void test_model_then_custom_node(void) {
+    float b[AU_DUMMY_N];
+    fill_input(b, -2.0f);
+    float plus_one[AU_DUMMY_N];
+    for (int i = 0; i < AU_DUMMY_N; i++)
+        plus_one[i] = b[i] + 1.0f;
+    OVMS_InferenceRequest *request = cn_request("dummy_add_sub", "b", b);
+    REQUIRE(request != NULL);
+    for (int round = 0; round < 3; round++) {
+        OVMS_InferenceResponse *response = NULL;
+        CHECK_OK(OVMS_Inference(server, request, &response));
+        if (response != NULL)
+            cn_check(response, plus_one, 2.0f, 3.0f);
+        OVMS_InferenceResponseDelete(response);
+    }
+    OVMS_InferenceRequestDelete(request);
+    CHECK_POOL_AT_REST(server, "dummy", 2);
+}
+
+static void test_custom_only_pipeline(void) {
+    float in[AU_DUMMY_N];
+    fill_input(in, 4.0f);
+    OVMS_InferenceRequest *request = cn_request("add_sub_only", "in", in);
+    REQUIRE(request != NULL);
+    OVMS_InferenceResponse *response = NULL;
+    CHECK_OK(OVMS_Inference(server, request, &response));
+    if (response != NULL)
+        cn_check(response, in, -1.0f, 0.5f);
+    OVMS_InferenceResponseDelete(response);
+    OVMS_InferenceRequestDelete(request);
+}
+
+/* ---- async -------------------------------------------------------------------------------- */
+typedef struct {
+    const float *expected_in;
+    float multiply, add;
+    bool expect_failure;
+    atomic_int calls;
+    atomic_int bad;
+    au_counter *done;
+} cn_ctx;
+
+static void cn_cb(OVMS_InferenceResponse *response, uint32_t flag, void *user) {
+    cn_ctx *ctx = (cn_ctx *)user;
+    if (atomic_fetch_add(&ctx->calls, 1) > 0)
+        au_fail(__FILE__, __LINE__, "a second callback for one pipeline request");
+    if (pthread_equal(pthread_self(), au_main_thread))
+        au_fail(__FILE__, __LINE__, "the callback ran on the submitting thread");
+    if (ctx->expect_failure) {
+        if (flag != 1 || response != NULL)
+            atomic_fetch_add(&ctx->bad, 1);
+    } else if (flag != 0 || response == NULL || !cn_check(response, ctx->expected_in, ctx->multiply, ctx->add)) {
+        atomic_fetch_add(&ctx->bad, 1);
+    }
+    OVMS_InferenceResponseDelete(response);
+    au_counter_add(ctx->done, 1);
+}
+
+/* Many async requests through dummy -> add_sub: each calls back once with its own values. */
+static void test_async_custom_node_calls_back_once_each(void) {
+    const int n = (int)au_scaled(200, 20);
+    float *inputs = calloc((size_t)n * AU_DUMMY_N, sizeof(float));
+    float *plus_one = calloc((size_t)n * AU_DUMMY_N, sizeof(float));
+    cn_ctx *ctxs = calloc((size_t)n, sizeof(cn_ctx));
+    OVMS_InferenceRequest **requests = calloc((size_t)n, sizeof(OVMS_InferenceRequest *));
+    REQUIRE(inputs != NULL && plus_one != NULL && ctxs != NULL && requests != NULL);
+    au_counter done;
+    au_counter_init(&done);
+    int submitted = 0;
+    for (int i = 0; i < n; i++) {
+        fill_input(&inputs[i * AU_DUMMY_N], (float)i);
+        for (int k = 0; k < AU_DUMMY_N; k++)
+            plus_one[i * AU_DUMMY_N + k] = inputs[i * AU_DUMMY_N + k] + 1.0f;
+        ctxs[i].expected_in = &plus_one[i * AU_DUMMY_N];
+        ctxs[i].multiply = 2.0f;
+        ctxs[i].add = 3.0f;
+        ctxs[i].done = &done;
+        requests[i] = cn_request("dummy_add_sub", "b", &inputs[i * AU_DUMMY_N]);
+        if (requests[i] == NULL)
+            break;
+        CHECK_OK(OVMS_InferenceRequestSetCompletionCallback(requests[i], cn_cb, &ctxs[i]));
+        OVMS_Status *status = OVMS_InferenceAsync(server, requests[i]);
+        if (status != NULL) {
+            au_expect_ok(status, "OVMS_InferenceAsync(dummy_add_sub)", __FILE__, __LINE__);
+            break;
+        }
+        submitted++;
+    }
+    CHECK_EQ(submitted, n);
+    AWAIT(&done, submitted);
+    au_sleep_ms(50); /* a doubled callback would show up now */
+    int bad = 0, calls = 0;
+    for (int i = 0; i < submitted; i++) {
+        bad += atomic_load(&ctxs[i].bad);
+        calls += atomic_load(&ctxs[i].calls);
+    }
+    CHECK_EQ(calls, submitted);
+    CHECK_EQ(bad, 0);
+    CHECK_POOL_AT_REST(server, "dummy", 2);
+    for (int i = 0; i < n; i++)
+        OVMS_InferenceRequestDelete(requests[i]);
+    au_counter_destroy(&done);
+    free(requests);
+    free(ctxs);
+    free(plus_one);
+    free(inputs);
+}
+
+/* add_sub with fail=1 between two dummy nodes: the request fails once with the node's code. */
+static void test_failing_custom_node_fails_the_request_once(void) {
+    float b[AU_DUMMY_N];
+    fill_input(b, 1.0f);
+    OVMS_InferenceRequest *request = cn_request("add_sub_fails", "b", b);
+    REQUIRE(request != NULL);
+    for (int round = 0; round < (int)au_scaled(10, 3); round++) {
+        OVMS_InferenceResponse *response = NULL;
+        OVMS_Status *status = OVMS_Inference(server, request, &response);
+        const char *details = au_details(status);
+        if (details == NULL || strstr(details, "execute returned 1") == NULL)
+            au_fail(__FILE__, __LINE__, details ? details : "no details");
+        CHECK_CODE(status, CN_NODE_LIBRARY_EXECUTION_FAILED);
+        CHECK(response == NULL);
+        au_counter done;
+        au_counter_init(&done);
+        cn_ctx ctx;
+        memset(&ctx, 0, sizeof ctx);
+        ctx.expect_failure = true;
+        ctx.done = &done;
+        CHECK_OK(OVMS_InferenceRequestSetCompletionCallback(request, cn_cb, &ctx));
+        REQUIRE_OK(OVMS_InferenceAsync(server, request));
+        AWAIT(&done, 1);
+        au_sleep_ms(20);
+        CHECK_EQ(atomic_load(&ctx.calls), 1);
+        CHECK_EQ(atomic_load(&ctx.bad), 0);
+        CHECK_OK(OVMS_InferenceRequestSetCompletionCallback(request, NULL, NULL));
+        au_counter_destroy(&done);
+    }
+    OVMS_InferenceRequestDelete(request);
+    CHECK_POOL_AT_REST(server, "dummy", 2);
+}
+
+/* Metadata from the nodes: b as the dummy model takes it, out as add_sub declares it. */
+static void test_metadata_of_custom_node_pipelines(void) {
+    static const struct {
+        const char *pipeline, *input;
+        int64_t input_dim1;
+    } cases[] = {{"dummy_add_sub", "b", 10}, {"add_sub_only", "in", -1}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        OVMS_ServableMetadata *metadata = NULL;
+        REQUIRE_OK(OVMS_GetServableMetadata(server, cases[i].pipeline, 0, &metadata));
+        uint32_t inputs = 0, outputs = 0;
+        CHECK_OK(OVMS_ServableMetadataInputCount(metadata, &inputs));
+        CHECK_OK(OVMS_ServableMetadataOutputCount(metadata, &outputs));
+        CHECK_EQ(inputs, 1);
+        CHECK_EQ(outputs, 1);
+        for (int side = 0; side < 2; side++) {
+            const char *name = NULL;
+            OVMS_DataType datatype = OVMS_DATATYPE_UNDEFINED;
+            size_t dims = 0;
+            int64_t *min = NULL, *max = NULL;
+            OVMS_Status *status = side == 0
+                                      ? OVMS_ServableMetadataInput(metadata, 0, &name, &datatype, &dims, &min, &max)
+                                      : OVMS_ServableMetadataOutput(metadata, 0, &name, &datatype, &dims, &min, &max);
+            CHECK_OK(status);
+            CHECK(name != NULL && strcmp(name, side == 0 ? cases[i].input : "out") == 0);
+            CHECK_EQ(datatype, OVMS_DATATYPE_FP32);
+            CHECK_EQ(dims, 2);
+            if (dims == 2) {
+                int64_t dim1 = side == 0 ? cases[i].input_dim1 : -1;
+                CHECK_EQ(min[0], 1);
+                CHECK_EQ(max[0], 1);
+                CHECK_EQ(min[1], dim1);
+                CHECK_EQ(max[1], dim1);
+            }
+        }
+        OVMS_ServableMetadataDelete(metadata);
+        OVMS_ServableState state = OVMS_STATE_BEGIN;
+        CHECK_OK(OVMS_GetServableState(server, cases[i].pipeline, 0, &state));
+        CHECK_EQ(state, OVMS_STATE_AVAILABLE);
+    }
+}
+
+static void test_missing_library_fails_loading(void) {
+    OVMS_ServableState state = OVMS_STATE_AVAILABLE;
+    CHECK_OK(OVMS_GetServableState(server, "missing_library", 0, &state));
+    CHECK_EQ(state, OVMS_STATE_LOADING_FAILED);
+    float b[AU_DUMMY_N];
+    fill_input(b, 0.0f);
+    OVMS_InferenceRequest *request = cn_request("missing_library", "b", b);
+    REQUIRE(request != NULL);
+    OVMS_InferenceResponse *response = NULL;
+    OVMS_Status *status = OVMS_Inference(server, request, &response);
+    CHECK_EQ(au_code(status), CN_PIPELINE_DEFINITION_NOT_LOADED_YET);
+    const char *details = au_details(status);
+    if (details == NULL || strstr(details, "PIPELINE_DEFINITION_INVALID_NODE_LIBRARY") == NULL)
+        au_fail(__FILE__, __LINE__, details ? details : "no details");
+    OVMS_StatusDelete(status);
+    OVMS_InferenceRequestDelete(request);
+}
+
+int main(void) {
+    au_start_watchdog();
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    printf("test_custom_node_pipelines (scale: %s)\n", au_small() ? "small" : "full");
+    au_main_thread = pthread_self();
+    if (!au_expect_ok(OVMS_ServerNew(&server), "OVMS_ServerNew", __FILE__, __LINE__))
+        return au_summary();
+    atomic_store(&au_deadline, au_now() + (au_small() ? 600 : 120));
+    OVMS_Status *started = au_start_server(server, "custom_nodes.json");
+    atomic_store(&au_deadline, 0.0);
+    if (!au_expect_ok(started, "start custom_nodes.json", __FILE__, __LINE__))
+        return au_summary();
+    RUN_TEST(test_model_then_custom_node, 60);
+    RUN_TEST(test_custom_only_pipeline, 60);
+    RUN_TEST(test_async_custom_node_calls_back_once_each, 120);
+    RUN_TEST(test_failing_custom_node_fails_the_request_once, 60);
+    RUN_TEST(test_metadata_of_custom_node_pipelines, 60);
+    RUN_TEST(test_missing_library_fails_loading, 60);
+    OVMS_ServerDelete(server);
+    server = NULL;
+    return au_summary();
+}
