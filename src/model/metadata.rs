@@ -2,7 +2,7 @@
 
 use super::{Loaded, ServedTensor};
 use crate::datatype::DataType;
-use crate::ov::{RtInfo, RtInfoError};
+use crate::ov::{Dim, RtInfo, RtInfoError};
 use crate::status::{Error, Result, StatusCode};
 use std::ffi::{CString, c_void};
 use std::path::PathBuf;
@@ -26,25 +26,30 @@ pub struct ServableMetadata {
     info: Mutex<Option<RtInfo>>,
 }
 
-fn describe(tensor: &ServedTensor) -> TensorMetadata {
-    let bounds: Vec<(i64, i64)> = tensor
-        .info
-        .dims
-        .iter()
-        .map(|d| {
-            if d.is_fully_dynamic() {
-                (-1, -1)
-            } else {
-                (d.min, d.max)
-            }
-        })
-        .collect();
-    TensorMetadata {
-        name: CString::new(tensor.info.name.as_str()).unwrap_or_default(),
-        datatype: tensor.info.data_type,
-        shape_min: bounds.iter().map(|b| b.0).collect(),
-        shape_max: bounds.iter().map(|b| b.1).collect(),
+impl TensorMetadata {
+    /// A tensor as OVMS describes it: per dimension its bounds, (-1, -1) when fully dynamic.
+    pub fn new(name: &str, datatype: DataType, dims: &[Dim]) -> TensorMetadata {
+        let (shape_min, shape_max) = dims
+            .iter()
+            .map(|d| {
+                if d.is_fully_dynamic() {
+                    (-1, -1)
+                } else {
+                    (d.min, d.max)
+                }
+            })
+            .unzip();
+        TensorMetadata {
+            name: CString::new(name).unwrap_or_default(),
+            datatype,
+            shape_min,
+            shape_max,
+        }
     }
+}
+
+fn describe(tensor: &ServedTensor) -> TensorMetadata {
+    TensorMetadata::new(&tensor.info.name, tensor.info.data_type, &tensor.info.dims)
 }
 
 impl ServableMetadata {

@@ -24,7 +24,6 @@ use crate::ov::Dim;
 use crate::status::{Error, Result, StatusCode};
 use custom_node::{NodeInstance, NodeLibraries, NodeParams, NodeTensorInfo};
 use std::collections::{BTreeMap, BTreeSet};
-use std::ffi::CString;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
@@ -346,23 +345,7 @@ pub fn infer_async(
 }
 
 fn describe(name: &str, spec: &TensorSpec) -> TensorMetadata {
-    let (shape_min, shape_max) = spec
-        .dims
-        .iter()
-        .map(|d| {
-            if d.is_fully_dynamic() {
-                (-1, -1)
-            } else {
-                (d.min, d.max)
-            }
-        })
-        .unzip();
-    TensorMetadata {
-        name: CString::new(name).unwrap_or_default(),
-        datatype: spec.datatype,
-        shape_min,
-        shape_max,
-    }
+    TensorMetadata::new(name, spec.datatype, &spec.dims)
 }
 
 /// `OVMS_GetServableMetadata`: a model's version, else a pipeline (the version is ignored, as
