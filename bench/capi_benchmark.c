@@ -48,6 +48,7 @@ static size_t g_bytes;
 static bench_mode g_mode = INFERENCE_ONLY;
 static bool g_async, g_resubmit_in_callback;
 static int g_inflight = 1;
+static uint64_t g_back_to_back = 1; /* --back_to_back: inferences per timed sync iteration */
 static size_t g_warmup;
 static uint64_t g_seed;
 
@@ -123,8 +124,11 @@ static uint64_t sync_iteration(worker *w, size_t i) {
     switch (g_mode) {
     case INFERENCE_ONLY:
         t0 = now_ns();
-        status = OVMS_Inference(g_server, w->request, &response);
-        if (!status) OVMS_InferenceResponseDelete(response);
+        status = NULL;
+        for (uint64_t k = 0; k < g_back_to_back && !status; k++) {
+            status = OVMS_Inference(g_server, w->request, &response);
+            if (!status) OVMS_InferenceResponseDelete(response);
+        }
         t1 = now_ns();
         break;
     case RESET_BUFFER:
@@ -257,7 +261,9 @@ static void usage(const char *argv0) {
            "      --async                use OVMS_InferenceAsync (INFERENCE_ONLY mode)\n"
            "      --inflight N           async requests each thread keeps in flight (default: 1)\n"
            "      --resubmit_in_callback async: resubmit from inside the completion callback\n"
-           "      --warmup N             untimed iterations per thread before the workload (default: 0)\n",
+           "      --warmup N             untimed iterations per thread before the workload (default: 0)\n"
+           "      --back_to_back N       sync INFERENCE_ONLY: N inferences one after the other per timed\n"
+           "                             iteration, reported as side back_to_back (default: 1)\n",
            argv0);
 }
 
@@ -288,6 +294,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--resubmit_in_callback")) g_resubmit_in_callback = true;
         else if ((v = opt_value(argc, argv, &i, "--inflight"))) g_inflight = (int)parse_u64("inflight", v);
         else if ((v = opt_value(argc, argv, &i, "--warmup"))) g_warmup = parse_u64("warmup", v);
+        else if ((v = opt_value(argc, argv, &i, "--back_to_back"))) g_back_to_back = parse_u64("back_to_back", v);
         else {
             fprintf(stderr, "error parsing options: Option '%s' does not exist\n", argv[i]);
             return EX_USAGE_;
@@ -318,6 +325,10 @@ int main(int argc, char **argv) {
     else {
         fprintf(stderr, "Invalid mode requested: %s\n", mode_name);
         return 1;
+    }
+    if (g_back_to_back < 1 || g_back_to_back > 64 || (g_back_to_back > 1 && (g_async || g_mode != INFERENCE_ONLY))) {
+        fprintf(stderr, "--back_to_back must be in 1..64, with sync --mode INFERENCE_ONLY only\n");
+        return EX_USAGE_;
     }
     if (g_async && g_mode != INFERENCE_ONLY) {
         fprintf(stderr, "--async supports --mode INFERENCE_ONLY only\n");
@@ -456,7 +467,7 @@ int main(int argc, char **argv) {
     uint32_t slots = 0, idle = 0, queued = 0;
     status = OVMS_ExServableSlots(g_server, g_servable, g_version, &slots, &idle, &queued);
     if (status) OVMS_StatusDelete(status);
-    print_result("ours", mode_text, threads, g_async ? g_inflight : 1, (int)slots, &result);
+    print_result(g_back_to_back > 1 ? "back_to_back" : "ours", mode_text, threads, g_async ? g_inflight : 1, (int)slots, &result);
 
     /* Cleanup. */
     for (int t = 0; t < threads; t++) {

@@ -337,7 +337,7 @@ def write_markdown(run, path, png_rel, quick, plotter):
         return f"{fmt(median(v))}<br>({fmt(min(v))}–{fmt(max(v))})"
 
     for exp, d in run.desc.items():
-        if d.get("kind") in ("sweep", "rss"):
+        if d.get("kind") in ("sweep", "rss", "pipeline"):
             continue
         o, b, a = (run.med(exp, s, "fps") for s in ("ours", "bare", "benchmark_app"))
         r = ratio(o, a) if not math.isnan(a) else ratio(o, b)
@@ -372,6 +372,27 @@ def write_markdown(run, path, png_rel, quick, plotter):
             o, b = sides.get("ours", {}), sides.get("bare", {})
             add(f"| {title} | ratio | " + " | ".join(fmt(ratio(o.get(t, float('nan')), b.get(t, float('nan'))), 3)
                                                     for t in THREADS) + " |")
+        add("")
+
+    pipeline_exps = run.exps("pipeline")
+    if pipeline_exps:
+        add("## Pipelines")
+        add("")
+        add("A pipeline request through `OVMS_Inference` against the same thread calling `OVMS_Inference` "
+            "on each node's model in a row (`--back_to_back N`, one timed iteration = N inferences). "
+            "Per node = (pipeline p50 - back-to-back p50) / nodes: what the pipeline adds to each node.")
+        add("")
+        add("| experiment | rounds | pipeline FPS | back-to-back FPS | ratio | pipeline p50 us | back-to-back p50 us | per node us |")
+        add("|---|---|---|---|---|---|---|---|")
+        for exp in pipeline_exps:
+            d = run.desc[exp]
+            p50 = run.med(exp, "ours", "p50_us")
+            b2b = run.med(exp, "back_to_back", "p50_us")
+            nodes = num(d.get("nodes", "nan"))
+            rounds = max(run.rounds(exp, s) for s in ("ours", "back_to_back"))
+            add(f"| {d.get('title', exp)} | {rounds} | {fps_cell(exp, 'ours')} | {fps_cell(exp, 'back_to_back')} | "
+                f"{fmt(ratio(run.med(exp, 'ours', 'fps'), run.med(exp, 'back_to_back', 'fps')), 3)} | "
+                f"{fmt(p50, 1)} | {fmt(b2b, 1)} | {fmt((p50 - b2b) / nodes, 1)} |")
         add("")
 
     rss_exps = run.exps("rss")

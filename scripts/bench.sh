@@ -451,6 +451,28 @@ say "sync overhead: dummy, 1 thread, $R_SYNC rounds of $NITER_SYNC"
 rounds sync_overhead $R_SYNC b_sync_overhead
 say "  p50 us: $(summary sync_overhead p50_us)"
 
+# ------------------------------------------------------------------ 1b. a two-node pipeline, dummy -> dummy
+# One thread: the pipeline dummy_chain (request -> dummy -> dummy -> response, a = b + 2) through
+# OVMS_Inference, against the same thread calling OVMS_Inference on dummy twice in a row
+# (--back_to_back 2). Half the difference of the p50s is what the pipeline costs per node.
+CFG_CHAIN=$RUN/cfg/dummy_chain_latency_nireq2.json
+cat >"$CFG_CHAIN" <<EOF
+{"model_config_list":[{"config":{"name":"dummy","base_path":"$DUMMY_DIR","nireq":2,"plugin_config":{"PERFORMANCE_HINT":"LATENCY","PERFORMANCE_HINT_NUM_REQUESTS":"2"}}}],
+ "pipeline_config_list":[{"name":"dummy_chain","inputs":["b"],"nodes":[
+  {"name":"first","type":"DL model","model_name":"dummy","inputs":[{"b":{"node_name":"request","data_item":"b"}}],"outputs":[{"data_item":"a","alias":"out"}]},
+  {"name":"second","type":"DL model","model_name":"dummy","inputs":[{"b":{"node_name":"first","data_item":"out"}}],"outputs":[{"data_item":"a","alias":"out"}]}],
+  "outputs":[{"a":{"node_name":"second","data_item":"out"}}]}]}
+EOF
+NITER_CHAIN=$((QUICK ? 20000 : 50000))
+describe pipeline_chain2 "two-node pipeline dummy -> dummy, sync, 1 thread, LATENCY, nireq 2, against 2 back-to-back inferences on dummy" kind=pipeline model=dummy api=sync hint=LATENCY nireq=2 threads=1 nodes=2
+b_pipeline_chain2() {
+    OURS=("$CAPI" --config_path "$CFG_CHAIN" --servable_name dummy_chain --niter $NITER_CHAIN --warmup 2000 --seed "$1")
+    BARE_CMD=("$CAPI" --config_path "$CFG_CHAIN" --servable_name dummy --back_to_back 2 --niter $NITER_CHAIN --warmup 2000 --seed "$1")
+}
+say "pipeline: dummy -> dummy against 2 back-to-back inferences, 3 rounds of $NITER_CHAIN"
+rounds pipeline_chain2 3 b_pipeline_chain2
+say "  p50 us: $(awk '/^exp=pipeline_chain2 /{for(i=1;i<=NF;i++) if($i ~ /^(side|p50_us)=/) printf "%s ", $i} END{print ""}' "$RESULTS")"
+
 # ------------------------------------------------------------------ 2. async, dummy
 ASYNC_NIREQS=(4)
 ((QUICK)) || ASYNC_NIREQS=(1 2 4)
