@@ -489,8 +489,19 @@ for n in "${ASYNC_NIREQS[@]}"; do
     rounds async_dummy_n$n $R_ASYNC "b_async_$n"
     say "  FPS: $(summary async_dummy_n$n fps)"
 done
+# The anchor of a correct async library: bare OpenVINO whose completions go through one
+# hand-off thread that waits for the status (bare_openvino --handoff), as ours must.
+cfg=$RUN/cfg/dummy_throughput_nireq4.json
+niter=$((QUICK ? 100000 : 160000))
+b_async_handoff() {
+    OURS=("$CAPI" --config_path "$cfg" --servable_name dummy --async --inflight 4 --niter "$niter" --warmup 5000 --seed "$1")
+    BARE_CMD=("$BARE" --model "$DUMMY_DIR/1/model.xml" --hint THROUGHPUT --hint_num_requests 4 --nireq 4 --async --handoff --inflight 4 --niter "$niter" --warmup 5000 --seed "$1")
+}
+describe async_dummy_n4_handoff "dummy, async, 4 in flight, THROUGHPUT, nireq 4, against bare OpenVINO with one hand-off thread that waits for the status" kind=pair model=dummy api=async hint=THROUGHPUT nireq=4 threads=1 inflight=4
+say "async: dummy, nireq 4, against bare with one hand-off thread, $R_ASYNC rounds of $niter"
+rounds async_dummy_n4_handoff $R_ASYNC b_async_handoff
+say "  FPS: $(summary async_dummy_n4_handoff fps)"
 if ((!QUICK)); then
-    cfg=$RUN/cfg/dummy_throughput_nireq4.json
     niter=160000
     b_async_cb() {
         OURS=("$CAPI" --config_path "$cfg" --servable_name dummy --async --inflight 4 --resubmit_in_callback --niter "$niter" --warmup 5000 --seed "$1")
