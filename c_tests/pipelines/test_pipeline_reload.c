@@ -144,8 +144,11 @@ static bool scen_add_version(scen *s, int version) {
 }
 
 /* ---- configs: OVMS's stress configs (stress_test_utils.hpp), nireq 4 instead of 100 ------------ */
-static const char *const MODEL_STATIC = "\"shape\": {\"b\": \"(1,10)\"}";
-static const char *const MODEL_AUTO = "\"shape\": {\"b\": \"auto\"}";
+#define LATEST_1 "\"model_version_policy\": {\"latest\": {\"num_versions\": 1}}, "
+static const char *const MODEL_STATIC = LATEST_1 "\"shape\": {\"b\": \"(1,10)\"}";
+static const char *const MODEL_AUTO = LATEST_1 "\"shape\": {\"b\": \"auto\"}";
+static const char *const MODEL_STATIC_LATEST_2 =
+    "\"model_version_policy\": {\"latest\": {\"num_versions\": 2}}, \"shape\": {\"b\": \"(1,10)\"}";
 
 /* A pipeline_config_list entry: `name` runs `dummy` (its version `node_version`, 0: the default
  * one) with the node's output aliased `alias`. */
@@ -162,16 +165,15 @@ static void pipeline_json(char *out, size_t n, const char *name, int node_versio
              name, PIPELINE_INPUT, version, PIPELINE_INPUT, alias, PIPELINE_OUTPUT, alias);
 }
 
-/* config.json: `dummy` with `model_shape` (NULL: no model) and the pipelines `pipelines` (each
- * a pipeline_json entry; NULL ends the list). */
-static bool scen_config(scen *s, const char *model_shape, const char *const *pipelines) {
+/* config.json: `dummy` with `model_settings` (its policy and shape; NULL: no model) and the
+ * pipelines `pipelines` (each a pipeline_json entry; NULL ends the list). */
+static bool scen_config(scen *s, const char *model_settings, const char *const *pipelines) {
     char text[16384], model[PATH_MAX + 512] = "";
-    if (model_shape != NULL)
+    if (model_settings != NULL)
         snprintf(model, sizeof model,
                  "    {\"config\": {\"name\": \"dummy\", \"base_path\": \"%s\", \"target_device\": \"CPU\",\n"
-                 "                \"model_version_policy\": {\"latest\": {\"num_versions\": 1}},\n"
                  "                \"nireq\": 4, %s}}\n",
-                 s->base, model_shape);
+                 s->base, model_settings);
     size_t used = (size_t)snprintf(text, sizeof text, "{\n  \"model_config_list\": [\n%s  ],\n"
                                    "  \"pipeline_config_list\": [\n", model);
     for (int i = 0; pipelines != NULL && pipelines[i] != NULL && used < sizeof text; i++)
@@ -637,11 +639,11 @@ static bool in_set(const int *set, int code) {
  * and what it leaves in force is seen by every thread. */
 static long row_k(void) { return au_scaled(30, 3); }
 
-static bool config_pipeline1(scen *s, const char *model_shape, int node_version, const char *alias) {
+static bool config_pipeline1(scen *s, const char *model_settings, int node_version, const char *alias) {
     char p[2048];
     pipeline_json(p, sizeof p, PIPELINE, node_version, alias);
     const char *const list[] = {p, NULL};
-    return scen_config(s, model_shape, list);
+    return scen_config(s, model_settings, list);
 }
 
 /* setups: OVMS's createStressTestPipelineOneDummyConfig and ...ConfigSpecificVersionUsed */
@@ -694,11 +696,15 @@ static void after_version_added(scen *s) {
     CHECK_REST(2);
 }
 static void after_model_removed(scen *s) {
-    (void)s;
     CHECK_STATE("dummy", 1, OVMS_STATE_RETIRED);
     CHECK_STATE(PIPELINE, 0, OVMS_STATE_LOADING_FAILED);
     CHECK_INFER_CODE(PIPELINE, SC_PIPELINE_NOT_LOADED_YET);
     CHECK_EQ(metadata_code(PIPELINE, false), SC_PIPELINE_NOT_LOADED_YET);
+    /* the model back in the config: the pipeline validates again */
+    CHECK(config_pipeline1(s, MODEL_STATIC, 0, "new_dummy_output"));
+    RELOAD_OK("dummy back in the config");
+    CHECK_STATE(PIPELINE, 0, OVMS_STATE_AVAILABLE);
+    CHECK_ANSWER(PIPELINE, 1);
 }
 /* Sync inference on the pipeline with a [1,11] input: served once dummy's shape is "auto". */
 static uint32_t infer_shape_1x11(void) {
@@ -722,20 +728,47 @@ static uint32_t infer_shape_1x11(void) {
     return code;
 }
 
+/* The pipeline input's bounds per dimension from its metadata; false when the call fails. */
+static bool input_bounds(int64_t min[2], int64_t max[2]) {
+    OVMS_ServableMetadata *metadata = NULL;
+    if (take_code(OVMS_GetServableMetadata(server, PIPELINE, 0, &metadata)) != SC_OK)
+        return false;
+    const char *name = NULL;
+    OVMS_DataType datatype = OVMS_DATATYPE_UNDEFINED;
+    size_t dims = 0;
+    int64_t *mins = NULL, *maxs = NULL;
+    bool ok = take_code(OVMS_ServableMetadataInput(metadata, 0, &name, &datatype, &dims, &mins, &maxs)) == SC_OK &&
+              dims == 2 && mins != NULL && maxs != NULL;
+    for (int i = 0; ok && i < 2; i++) {
+        min[i] = mins[i];
+        max[i] = maxs[i];
+    }
+    OVMS_ServableMetadataDelete(metadata);
+    return ok;
+}
+
 static void after_auto_shape(scen *s) {
     (void)s;
     CHECK_STATE(PIPELINE, 0, OVMS_STATE_AVAILABLE);
     CHECK_ANSWER(PIPELINE, 1);
     CHECK_EQ(infer_shape_1x11(), SC_OK); /* the new shape is in force through the pipeline */
     CHECK_EQ(metadata_code(PIPELINE, true), SC_OK);
+    /* "auto" serves dynamic dims (docs/reload.md), and the pipeline's metadata follows */
+    int64_t min[2] = {0, 0}, max[2] = {0, 0};
+    CHECK(input_bounds(min, max));
+    CHECK(min[1] == -1 && max[1] == -1);
     CHECK_REST(1);
 }
 static void after_pipeline_removed(scen *s) {
-    (void)s;
     CHECK_STATE(PIPELINE, 0, OVMS_STATE_RETIRED);
     CHECK_INFER_CODE(PIPELINE, SC_PIPELINE_NOT_LOADED_ANYMORE);
     CHECK_EQ(metadata_code(PIPELINE, false), SC_PIPELINE_NOT_LOADED_ANYMORE);
     CHECK_REST(1);
+    /* the definition back in the config: served again */
+    CHECK(config_pipeline1(s, MODEL_STATIC, 0, "new_dummy_output"));
+    RELOAD_OK("pipeline back in the config");
+    CHECK_STATE(PIPELINE, 0, OVMS_STATE_AVAILABLE);
+    CHECK_ANSWER(PIPELINE, 1);
 }
 static void after_v1_serving(scen *s) {
     (void)s;
@@ -751,12 +784,17 @@ static void after_pipeline_added(scen *s) {
     CHECK_REST(1);
 }
 static void after_specific_retired(scen *s) {
-    (void)s;
     CHECK_STATE("dummy", 1, OVMS_STATE_RETIRED);
     CHECK_STATE(PIPELINE, 0, OVMS_STATE_LOADING_FAILED);
     CHECK_INFER_CODE(PIPELINE, SC_PIPELINE_NOT_LOADED_YET);
     CHECK_EQ(metadata_code(PIPELINE, false), SC_PIPELINE_NOT_LOADED_YET);
     CHECK_REST(2);
+    /* version 1 served again (its folder is still there; latest 2): the pinned pipeline follows */
+    CHECK(config_pipeline1(s, MODEL_STATIC_LATEST_2, 1, "new_dummy_output"));
+    RELOAD_OK("dummy latest 2");
+    CHECK_STATE("dummy", 1, OVMS_STATE_AVAILABLE);
+    CHECK_STATE(PIPELINE, 0, OVMS_STATE_AVAILABLE);
+    CHECK_ANSWER(PIPELINE, 1);
 }
 
 #define SET(...) {__VA_ARGS__, -1}
