@@ -626,6 +626,7 @@ typedef struct {
     void (*after)(scen *s);   /* checks once the load stopped */
     int required[MAX_SET];    /* each must be seen; -1 ends */
     int allowed[MAX_SET];     /* may be seen; -1 ends */
+    bool dynamic_after;       /* metadata: after the change the dims may be dynamic (shape auto) */
 } row;
 
 static bool in_set(const int *set, int code) {
@@ -809,41 +810,42 @@ static void after_specific_retired(scen *s) {
  * version's state, docs/reload.md) where OVMS says MODEL_VERSION_MISSING. */
 static const row rows[] = {
     /* sync inference: StressCapiConfigChanges.*DuringPredictLoad */
-    {"AddNewVersion", LOAD_INFER, setup_default, change_add_version, after_version_added, SET(SC_OK), NONE},
+    {"AddNewVersion", LOAD_INFER, setup_default, change_add_version, after_version_added, SET(SC_OK), NONE, false},
     {"RemoveDefaultVersion", LOAD_INFER, setup_default, change_remove_model, after_model_removed,
-     SET(SC_OK, SC_PIPELINE_NOT_LOADED_YET), SET(SC_MODEL_VERSION_MISSING, SC_NOT_LOADED_ANYMORE)},
+     SET(SC_OK, SC_PIPELINE_NOT_LOADED_YET), SET(SC_MODEL_VERSION_MISSING, SC_NOT_LOADED_ANYMORE), false},
     {"ChangeToShapeAuto", LOAD_INFER, setup_default, change_auto_shape, after_auto_shape, SET(SC_OK),
-     SET(SC_PIPELINE_NOT_LOADED_YET)},
+     SET(SC_PIPELINE_NOT_LOADED_YET), true},
     {"RemovePipelineDefinition", LOAD_INFER, setup_default, change_remove_pipeline, after_pipeline_removed,
-     SET(SC_OK, SC_PIPELINE_NOT_LOADED_ANYMORE), NONE},
+     SET(SC_OK, SC_PIPELINE_NOT_LOADED_ANYMORE), NONE, false},
     {"ChangedPipelineConnectionName", LOAD_INFER, setup_default, change_connection_name, after_v1_serving,
-     SET(SC_OK), SET(SC_PIPELINE_NOT_LOADED_YET)},
-    {"AddedNewPipeline", LOAD_INFER, setup_default, change_add_pipeline, after_pipeline_added, SET(SC_OK), NONE},
+     SET(SC_OK), SET(SC_PIPELINE_NOT_LOADED_YET), false},
+    {"AddedNewPipeline", LOAD_INFER, setup_default, change_add_pipeline, after_pipeline_added, SET(SC_OK), NONE, false},
     {"RetireSpecificVersionUsed", LOAD_INFER, setup_specific_version, change_add_version, after_specific_retired,
-     SET(SC_OK, SC_PIPELINE_NOT_LOADED_YET), SET(SC_NOT_LOADED_ANYMORE)},
+     SET(SC_OK, SC_PIPELINE_NOT_LOADED_YET), SET(SC_NOT_LOADED_ANYMORE), false},
     /* OVMS_GetServableMetadata: StressCapiConfigChanges.*DuringGetMetadataLoad */
     {"AddNewVersion_metadata", LOAD_METADATA, setup_default, change_add_version, after_version_added, SET(SC_OK),
-     NONE},
+     NONE, false},
     {"RemoveDefaultVersion_metadata", LOAD_METADATA, setup_default, change_remove_model, after_model_removed,
-     SET(SC_OK, SC_PIPELINE_NOT_LOADED_YET), NONE},
+     SET(SC_OK, SC_PIPELINE_NOT_LOADED_YET), NONE, false},
     {"ChangeToShapeAuto_metadata", LOAD_METADATA, setup_default, change_auto_shape, after_auto_shape, SET(SC_OK),
-     SET(SC_PIPELINE_NOT_LOADED_YET)},
+     SET(SC_PIPELINE_NOT_LOADED_YET), true},
     {"RemovePipelineDefinition_metadata", LOAD_METADATA, setup_default, change_remove_pipeline,
-     after_pipeline_removed, SET(SC_OK, SC_PIPELINE_NOT_LOADED_ANYMORE), NONE},
+     after_pipeline_removed, SET(SC_OK, SC_PIPELINE_NOT_LOADED_ANYMORE), NONE, false},
     {"ChangedPipelineConnectionName_metadata", LOAD_METADATA, setup_default, change_connection_name,
-     after_v1_serving, SET(SC_OK), SET(SC_PIPELINE_NOT_LOADED_YET)},
+     after_v1_serving, SET(SC_OK), SET(SC_PIPELINE_NOT_LOADED_YET), false},
     {"AddedNewPipeline_metadata", LOAD_METADATA, setup_default, change_add_pipeline, after_pipeline_added,
-     SET(SC_OK), NONE},
+     SET(SC_OK), NONE, false},
     {"RetireSpecificVersionUsed_metadata", LOAD_METADATA, setup_specific_version, change_add_version,
-     after_specific_retired, SET(SC_OK, SC_PIPELINE_NOT_LOADED_YET), NONE},
+     after_specific_retired, SET(SC_OK, SC_PIPELINE_NOT_LOADED_YET), NONE, false},
     /* async inference (OVMS's tests load pipelines sync only): one callback each. A request takes
      * its nodes' model versions when it starts, so a retired one is refused then, never a
      * failed callback. */
-    {"AddNewVersion_async", LOAD_ASYNC, setup_default, change_add_version, after_version_added, SET(SC_OK), NONE},
+    {"AddNewVersion_async", LOAD_ASYNC, setup_default, change_add_version, after_version_added, SET(SC_OK), NONE,
+     false},
     {"RemovePipelineDefinition_async", LOAD_ASYNC, setup_default, change_remove_pipeline, after_pipeline_removed,
-     SET(SC_OK, SC_PIPELINE_NOT_LOADED_ANYMORE), NONE},
+     SET(SC_OK, SC_PIPELINE_NOT_LOADED_ANYMORE), NONE, false},
     {"RetireSpecificVersionUsed_async", LOAD_ASYNC, setup_specific_version, change_add_version,
-     after_specific_retired, SET(SC_OK, SC_PIPELINE_NOT_LOADED_YET), SET(SC_NOT_LOADED_ANYMORE)},
+     after_specific_retired, SET(SC_OK, SC_PIPELINE_NOT_LOADED_YET), SET(SC_NOT_LOADED_ANYMORE), false},
 };
 
 static bool row_selected(const char *name) {
@@ -861,8 +863,7 @@ static void run_row(const row *r) {
     CHECK_STATE(PIPELINE, 0, OVMS_STATE_AVAILABLE);
     load l;
     long before[MAX_WORKERS];
-    bool any_shape = r->change == change_auto_shape;
-    if (load_start(&l, r->kind, any_shape, 8)) {
+    if (load_start(&l, r->kind, r->dynamic_after, 8)) {
         /* mid-load: every thread has made k requests, at least 30 ms in (OVMS's 30 ms) */
         CHECK(load_wait_each(&l, NULL, row_k(), 30, bounded_wait_s()));
         r->change(&s);
