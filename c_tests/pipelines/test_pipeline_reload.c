@@ -10,7 +10,9 @@
  * sets, each required code is seen, every OK answer is right (a = b + version: models/dummy/1
  * is version 1, models/versioned/<v> version v, so an answer names the version it came from),
  * every accepted async request gets exactly one callback, and the model's pool is at rest after.
- * Row checks after the load name what the change must have done (states, codes, answers).
+ * Row checks after the load name what the change must have done (states, codes, answers), and
+ * where it stopped the pipeline, that undoing it serves the pipeline again. The few places
+ * where a row's codes differ from OVMS's are said at `rows` and in docs/reload.md.
  *
  * Each row builds its repository and config.json under pipeline_reload_work_<pid>/ in the
  * working directory from copies of the models; the folder is removed unless a check failed.
