@@ -34,6 +34,9 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// Where a pipeline definition stands.
 #[derive(Clone)]
 enum Status {
+    /// New (`edited` false) or edited since its last validation, which the end of this reload
+    /// cycle runs: OVMS's BEGIN and RELOADING, not a failure.
+    Pending { edited: bool },
     /// Validated against the models as they are now.
     Available(Arc<Plan>),
     /// Its last validation failed (OVMS's LOADING_PRECONDITION_FAILED).
@@ -171,11 +174,8 @@ impl Pipelines {
                     if pipeline.config.as_ref() != Some(config) {
                         pipeline.config = Some(config.clone());
                         pipeline.instances.clear();
-                        // Until it validates, as OVMS serves an edited definition.
-                        pipeline.status = Status::Failed(Error::with(
-                            StatusCode::PIPELINE_DEFINITION_NOT_LOADED_YET,
-                            "the definition changed and is being validated",
-                        ));
+                        // Not served until it validates, as OVMS serves an edited definition.
+                        pipeline.status = Status::Pending { edited: true };
                     }
                 }
                 None => {
@@ -183,9 +183,7 @@ impl Pipelines {
                         config.name.clone(),
                         Arc::new(Mutex::new(Pipeline {
                             config: Some(config.clone()),
-                            status: Status::Failed(Error::new(
-                                StatusCode::PIPELINE_DEFINITION_NOT_LOADED_YET,
-                            )),
+                            status: Status::Pending { edited: false },
                             instances: BTreeMap::new(),
                         })),
                     );
@@ -275,6 +273,13 @@ impl Pipelines {
         let status = lock(&entry).status.clone();
         Some(match status {
             Status::Available(plan) => Ok(plan),
+            Status::Pending { edited } => Err(Error::with(
+                StatusCode::PIPELINE_DEFINITION_NOT_LOADED_YET,
+                format!(
+                    "pipeline {name:?}: the definition is {} and being validated",
+                    if edited { "edited" } else { "new" }
+                ),
+            )),
             // Not loaded yet, naming the validation's own code (its OVMS message is generic).
             Status::Failed(error) => Err(Error::with(
                 StatusCode::PIPELINE_DEFINITION_NOT_LOADED_YET,
@@ -296,6 +301,8 @@ impl Pipelines {
     pub fn state(&self, name: &str) -> Option<VersionState> {
         let entry = self.entry(name)?;
         let state = match lock(&entry).status {
+            Status::Pending { edited: false } => VersionState::Begin,
+            Status::Pending { edited: true } => VersionState::Loading,
             Status::Available(_) => VersionState::Available,
             Status::Failed(_) => VersionState::LoadingFailed,
             Status::Retired => VersionState::Retired,
@@ -389,4 +396,96 @@ pub fn state(
             .and_then(|n| pipelines.state(n))
             .ok_or(error)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::ov::Core;
+    use crate::watcher::{ConfigSource, Reloader};
+
+    const MODEL: &str = r#"{"config": {"name": "dummy", "base_path": "models/dummy", "nireq": 1}}"#;
+
+    /// `pipeline1Dummy` of OVMS's stress tests, its node's output aliased `alias`.
+    fn pipeline(name: &str, alias: &str) -> String {
+        format!(
+            r#"{{"name": "{name}", "inputs": ["custom_dummy_input"],
+                "nodes": [{{"name": "dummyNode", "model_name": "dummy", "type": "DL model",
+                  "inputs": [{{"b": {{"node_name": "request", "data_item": "custom_dummy_input"}}}}],
+                  "outputs": [{{"data_item": "a", "alias": "{alias}"}}]}}],
+                "outputs": [{{"custom_dummy_output": {{"node_name": "dummyNode", "data_item": "{alias}"}}}}]}}"#
+        )
+    }
+
+    fn pipeline_configs(pipelines: &[String]) -> Vec<PipelineConfig> {
+        let text = format!(
+            r#"{{"model_config_list": [{MODEL}], "pipeline_config_list": [{}]}}"#,
+            pipelines.join(",")
+        );
+        Config::parse(&text, Path::new("."))
+            .expect("a valid config")
+            .pipelines
+    }
+
+    fn code_of(pipelines: &Pipelines, name: &str) -> Option<StatusCode> {
+        pipelines.plan(name)?.err().map(|e| e.code)
+    }
+
+    /// Between a config being applied and the pipelines being validated at the end of the
+    /// cycle, a new definition is BEGIN and an edited one LOADING, as OVMS reports them, not
+    /// LOADING_FAILED; both answer PIPELINE_DEFINITION_NOT_LOADED_YET until they validate.
+    #[test]
+    fn a_definition_not_validated_yet_is_pending_not_failed() {
+        let first = pipeline("pipeline1Dummy", "new_dummy_output");
+        let text =
+            format!(r#"{{"model_config_list": [{MODEL}], "pipeline_config_list": [{first}]}}"#);
+        let reloader = Reloader::new(ConfigSource::Text(text));
+        let manager = ServableManager::new(
+            Core::new().expect("OpenVINO runtime (set OVMS_OPENVINO_LIB)"),
+            String::new(),
+        );
+        assert_eq!(reloader.cycle(&manager), Ok(()));
+        let pipelines = reloader.pipelines();
+        assert_eq!(
+            pipelines.state("pipeline1Dummy"),
+            Some(VersionState::Available)
+        );
+
+        let edited = pipeline("pipeline1Dummy", "new_dummy_output_changed_name");
+        let second = pipeline("pipeline1Dummy2ndPipeline", "new_dummy_output");
+        let folder = Path::new(".");
+        pipelines.apply(&pipeline_configs(&[edited, second]), &[], folder);
+        assert_eq!(
+            pipelines.state("pipeline1Dummy"),
+            Some(VersionState::Loading)
+        );
+        assert_eq!(
+            pipelines.state("pipeline1Dummy2ndPipeline"),
+            Some(VersionState::Begin)
+        );
+        for name in ["pipeline1Dummy", "pipeline1Dummy2ndPipeline"] {
+            assert_eq!(
+                code_of(&pipelines, name),
+                Some(StatusCode::PIPELINE_DEFINITION_NOT_LOADED_YET)
+            );
+        }
+
+        pipelines.revalidate(&manager);
+        for name in ["pipeline1Dummy", "pipeline1Dummy2ndPipeline"] {
+            assert_eq!(pipelines.state(name), Some(VersionState::Available));
+            assert_eq!(code_of(&pipelines, name), None);
+        }
+
+        // Removed from the config: retired at once, before any validation.
+        pipelines.apply(&[], &[], folder);
+        assert_eq!(
+            pipelines.state("pipeline1Dummy"),
+            Some(VersionState::Retired)
+        );
+        assert_eq!(
+            code_of(&pipelines, "pipeline1Dummy"),
+            Some(StatusCode::PIPELINE_DEFINITION_NOT_LOADED_ANYMORE)
+        );
+    }
 }
