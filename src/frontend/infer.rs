@@ -6,10 +6,15 @@
 //! oneshot channel, so no thread waits for it. The input bytes stay where the protocol decoder
 //! put them (the request points at them, as a C host's request points at its buffers) and are
 //! kept alive until the inference is done with them.
+//!
+//! A pipeline's request always takes the async path, the one `OVMS_InferenceAsync` takes for a
+//! pipeline: its nodes wait in their models' queues, and no thread waits for the answer.
 
 use crate::datatype::DataType;
 use crate::inference::{self, Buffer, ExternalData, OutputData, Request, Response, Side};
 use crate::metrics::{Interface, Method};
+use crate::model::{ServableManager, ServableMetadata, VersionState};
+use crate::pipeline::{self, Pipelines};
 use crate::server::SERVER;
 use crate::status::{Error, Result, StatusCode};
 use bytes::Bytes;
@@ -200,8 +205,36 @@ enum Submitted {
     ),
 }
 
+/// The version OVMS gives every pipeline, in its metadata and in its answers: a pipeline has
+/// no versions, and a version in a request for one is not looked at.
+pub const PIPELINE_VERSION: i64 = 1;
+
+/// Whether a request for `name` runs a pipeline (one of that name, and no model serves it).
+pub fn is_pipeline(name: &str) -> bool {
+    SERVER
+        .servables()
+        .is_ok_and(|(manager, pipelines)| pipeline::is_pipeline(&manager, &pipelines, name))
+}
+
+/// A pipeline's inputs and outputs, or OVMS's code for one that does not serve
+/// (PIPELINE_DEFINITION_NOT_LOADED_YET, PIPELINE_DEFINITION_NOT_LOADED_ANYMORE).
+pub fn pipeline_metadata(name: &str) -> Result<ServableMetadata> {
+    let (manager, pipelines) = SERVER.servables()?;
+    pipeline::metadata(&manager, &pipelines, name, 0)
+}
+
+/// Whether the pipeline `name` serves now (ModelReady), whatever version is asked for.
+pub fn pipeline_ready(name: &str) -> Result<bool> {
+    let (manager, pipelines) = SERVER.servables()?;
+    let state = pipeline::state(&manager, &pipelines, name.as_bytes(), 0)?;
+    Ok(state == VersionState::Available)
+}
+
 fn submit(name: &str, version: i64, inputs: Vec<Input>, interface: Interface) -> Result<Submitted> {
-    let manager = SERVER.manager()?;
+    let (manager, pipelines) = SERVER.servables()?;
+    if pipeline::is_pipeline(&manager, &pipelines, name) {
+        return submit_to_pipeline(&manager, &pipelines, name, inputs, interface);
+    }
     // The version that will run it, for the answer (a reload may retire it meanwhile; the
     // request then still runs on it).
     let servable = manager.servable(name, version)?;
@@ -239,6 +272,33 @@ fn submit(name: &str, version: i64, inputs: Vec<Input>, interface: Interface) ->
     )?;
     // The request itself may go now: the inference works on its own plan.
     Ok(Submitted::Pending(model_version, answered, waiting))
+}
+
+/// Starts a pipeline on the async path of `OVMS_InferenceAsync`; its answer comes back
+/// through the channel.
+fn submit_to_pipeline(
+    manager: &ServableManager,
+    pipelines: &Pipelines,
+    name: &str,
+    inputs: Vec<Input>,
+    interface: Interface,
+) -> Result<Submitted> {
+    let (request, held) = build_request(name, 0, inputs)?;
+    let (answer, answered) = oneshot::channel();
+    let held = SendHeld(held);
+    pipeline::infer_async(
+        manager,
+        pipelines,
+        &request,
+        interface,
+        Box::new(move |result| {
+            // The run no longer reads the inputs once it calls back.
+            drop(held);
+            let _ = answer.send(result);
+        }),
+    )?;
+    // The run keeps what it needs of the request (shapes and buffer pointers).
+    Ok(Submitted::Pending(PIPELINE_VERSION, answered, None))
 }
 
 /// The library's request over the decoded inputs, and what it points at.

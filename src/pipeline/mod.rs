@@ -316,6 +316,12 @@ fn pipeline_for(
     (!model_served).then_some(plan)
 }
 
+/// Whether a request for `name` runs a pipeline (one of that name, and no model serves the
+/// name): the network front ends take the pipeline's async path then.
+pub fn is_pipeline(manager: &ServableManager, pipelines: &Pipelines, name: &str) -> bool {
+    pipeline_for(manager, pipelines, name).is_some()
+}
+
 /// `OVMS_Inference`: a model, else a pipeline of that name.
 pub fn infer(
     manager: &ServableManager,
