@@ -15,6 +15,7 @@ import json
 import socket
 import subprocess
 import sys
+import urllib.request
 
 import grpc
 import numpy as np
@@ -85,7 +86,9 @@ def write_config(directory, library, include_chain=True):
         ],
         "custom_node_library_config_list": [{"name": "add_sub", "base_path": str(library)}],
         "pipeline_config_list": pipelines(include_chain),
-        "monitoring": {"metrics": {"enable": True, "metrics_list": ["ovms_requests_success", "ovms_requests_fail"]}},
+        "monitoring": {"metrics": {"enable": True, "metrics_list": [
+            "ovms_requests_success", "ovms_requests_fail", "ovms_request_time_us", "ovms_inference_time_us", "ovms_streams",
+        ]}},
     }
     path = directory / "config.json"
     path.write_text(json.dumps(config))
@@ -373,7 +376,60 @@ def test_node_failure_fails_the_request_and_the_server_serves_on(served, grpc_cl
     assert_chain_serves(grpc_client)
 
 
-# ---------------------------------------------------------------- retirement (last)
+# ---------------------------------------------------------------- metrics, then retirement (last)
+
+
+def sample(text: str, family: str, **labels) -> float:
+    wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    prefix = f"{family}{{{wanted}}} "
+    lines = [line for line in text.splitlines() if line.startswith(prefix)]
+    assert lines, f"no {prefix!r} in /metrics"
+    return float(lines[0][len(prefix):])
+
+
+def test_pipeline_requests_are_counted(served, grpc_client, http_client):
+    def scrape():
+        with urllib.request.urlopen(f"http://{served.rest}/metrics", timeout=10) as response:
+            return response.read().decode()
+
+    def infer_labels(interface):
+        return {"api": "KServe", "interface": interface, "method": "ModelInfer", "name": "dummy_chain", "version": "1"}
+
+    before = scrape()
+    x = np.zeros((1, 10), np.float32)
+    for _ in range(3):
+        grpc_client.infer("dummy_chain", [grpc_input("b", x)])
+    for _ in range(2):
+        http_client.infer("dummy_chain", [http_input("b", x)])
+    grpc_error(lambda: grpc_client.infer("dummy_chain", [grpc_input("b", np.zeros((1, 5), np.float32))]))
+    grpc_client.get_model_metadata("dummy_chain")
+    assert grpc_client.is_model_ready("dummy_chain")
+    assert rest(served, "GET", "/v2/models/dummy_chain")[0] == 200
+    # A pipeline that is not loaded: its metadata is counted a failure, its inference not at all.
+    grpc_error(lambda: grpc_client.get_model_metadata("missing_model"))
+    grpc_error(lambda: grpc_client.infer("missing_model", [grpc_input("b", x)]))
+    after = scrape()
+
+    def grew(family, interface, method="ModelInfer"):
+        labels = {**infer_labels(interface), "method": method}
+        return sample(after, family, **labels) - sample(before, family, **labels)
+
+    assert grew("ovms_requests_success", "gRPC") == 3
+    assert grew("ovms_requests_success", "REST") == 2
+    assert grew("ovms_requests_fail", "gRPC") == 1
+    assert grew("ovms_requests_success", "gRPC", "ModelMetadata") == 1
+    assert grew("ovms_requests_success", "REST", "ModelMetadata") == 1
+    ready = {"api": "KServe", "interface": "gRPC", "method": "ModelReady", "name": "dummy_chain"}
+    assert sample(after, "ovms_requests_success", **ready) - sample(before, "ovms_requests_success", **ready) == 1
+    missing = {**infer_labels("gRPC"), "name": "missing_model"}
+    missing_metadata = {**missing, "method": "ModelMetadata"}
+    assert sample(after, "ovms_requests_fail", **missing_metadata) - sample(before, "ovms_requests_fail", **missing_metadata) == 1
+    assert sample(after, "ovms_requests_fail", **missing) == 0
+    timed = {"interface": "gRPC", "name": "dummy_chain", "version": "1"}
+    assert sample(after, "ovms_request_time_us_count", **timed) - sample(before, "ovms_request_time_us_count", **timed) == 3
+    # Only the families OVMS keeps for a pipeline: no inference time or pool gauges.
+    assert 'ovms_inference_time_us_count{name="dummy_chain"' not in after
+    assert 'ovms_streams{name="dummy_chain"' not in after
 
 
 def test_a_retired_pipeline(served, grpc_client):

@@ -179,6 +179,8 @@ impl Pipelines {
                     }
                 }
                 None => {
+                    // Its series from the start, at 0, as OVMS's reporter of a definition.
+                    crate::metrics::for_pipeline(&config.name);
                     entries.insert(
                         config.name.clone(),
                         Arc::new(Mutex::new(Pipeline {

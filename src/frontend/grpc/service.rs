@@ -8,7 +8,7 @@ use super::proto::model_metadata_response::TensorMetadata as ProtoTensor;
 use super::proto::*;
 use super::status::to_grpc;
 use crate::frontend::infer::{
-    PIPELINE_VERSION, infer, is_pipeline, pipeline_metadata, pipeline_ready,
+    PIPELINE_VERSION, count_pipeline_request, infer, is_pipeline, pipeline_metadata, pipeline_ready,
 };
 use crate::metrics::{Interface, Method, count_request};
 use crate::model::{Model, ServableMetadata, TensorMetadata, VersionState};
@@ -82,9 +82,9 @@ fn tensor_metadata(tensor: &TensorMetadata) -> ProtoTensor {
 fn model_ready(request: ModelReadyRequest) -> Result<ModelReadyResponse> {
     if is_pipeline(&request.name) {
         // As OVMS: a pipeline's readiness, whatever version is asked for.
-        return Ok(ModelReadyResponse {
-            ready: pipeline_ready(&request.name)?,
-        });
+        let ready = pipeline_ready(&request.name)?;
+        count_pipeline_request(Interface::Grpc, Method::ModelReady, &request.name, true);
+        return Ok(ModelReadyResponse { ready });
     }
     let model = model(&request.name)?;
     let (version, state) = described_version(&model, &request.version)?;
@@ -103,7 +103,14 @@ fn model_ready(request: ModelReadyRequest) -> Result<ModelReadyResponse> {
 /// A pipeline's metadata as OVMS gives it: its one version "1", the version asked for not
 /// looked at.
 fn pipeline_metadata_response(name: String) -> Result<ModelMetadataResponse> {
-    let described = pipeline_metadata(&name)?;
+    let described = pipeline_metadata(&name);
+    count_pipeline_request(
+        Interface::Grpc,
+        Method::ModelMetadata,
+        &name,
+        described.is_ok(),
+    );
+    let described = described?;
     Ok(ModelMetadataResponse {
         name,
         versions: vec![PIPELINE_VERSION.to_string()],
@@ -167,14 +174,15 @@ async fn model_infer(request: ModelInferRequest) -> Result<ModelInferResponse> {
         (expected_inputs, Some(servable.version().version))
     };
     let decoded = decode_inputs(inputs, raw_input_contents, expected_inputs).inspect_err(|_| {
-        if let Some(served_version) = served_version {
-            count_request(
+        match served_version {
+            Some(served_version) => count_request(
                 Interface::Grpc,
                 Method::ModelInfer,
                 &model_name,
                 Some(served_version),
                 false,
-            );
+            ),
+            None => count_pipeline_request(Interface::Grpc, Method::ModelInfer, &model_name, false),
         }
     })?;
     let answer = infer(&model_name, version, decoded.inputs, Interface::Grpc).await;

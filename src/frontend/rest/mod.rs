@@ -234,7 +234,10 @@ fn pipeline_name(path: &ModelPath) -> Option<&str> {
 fn model_metadata(path: &ModelPath) -> Response {
     if let Some(name) = pipeline_name(path) {
         // As OVMS: the version in the path is not looked at for a pipeline.
-        return match infer::pipeline_metadata(name) {
+        let described = infer::pipeline_metadata(name);
+        let ok = described.is_ok();
+        infer::count_pipeline_request(Interface::Rest, Method::ModelMetadata, name, ok);
+        return match described {
             Ok(metadata) => ok_json(&models::pipeline_metadata(name, &metadata)),
             Err(error) => failure(&error),
         };
@@ -273,7 +276,11 @@ fn model_metadata(path: &ModelPath) -> Response {
 fn model_ready(path: &ModelPath) -> Response {
     if let Some(name) = pipeline_name(path) {
         // As OVMS: ready or MODEL_VERSION_NOT_LOADED_YET, whatever version is asked for.
-        return match infer::pipeline_ready(name) {
+        let ready = infer::pipeline_ready(name);
+        if ready.is_ok() {
+            infer::count_pipeline_request(Interface::Rest, Method::ModelReady, name, true);
+        }
+        return match ready {
             Ok(true) => response(200, JSON, Body::empty()),
             Ok(false) => failure(&Error::new(StatusCode::MODEL_VERSION_NOT_LOADED_YET)),
             Err(error) => failure(&error),
@@ -372,8 +379,10 @@ async fn infer_route(path: ModelPath, json_length: Option<usize>, body: Bytes) -
     let decoded = match decode::decode(&body, json_length.unwrap_or(body.len())) {
         Ok(decoded) => decoded,
         Err(error) => {
-            // Counted where OVMS counts it: against a version that serves.
-            if let Ok(servable) = SERVER.manager().and_then(|m| m.servable(&name, version)) {
+            // Counted where OVMS counts it: against a version that serves, or the pipeline.
+            if infer::is_pipeline(&name) {
+                infer::count_pipeline_request(Interface::Rest, Method::ModelInfer, &name, false);
+            } else if let Ok(servable) = SERVER.manager().and_then(|m| m.servable(&name, version)) {
                 let served = servable.version().version;
                 metrics::count_request(
                     Interface::Rest,
