@@ -1,7 +1,7 @@
 """Pipelines over the network front ends, through real clients over loopback: tritonclient's gRPC
 and HTTP clients (sync and asyncio), KServe's gRPC client (in a child process: kserve and
 tritonclient cannot share one) and raw HTTP. One server serves the dummy model, fail_odd, a
-two-node dummy chain (b + 2), a custom-node pipeline (libadd_sub.so, compiled here from
+two-node dummy chain (b + 2), a demultiplexing entry, a custom-node pipeline (libadd_sub.so, compiled here from
 custom_nodes/), a pipeline over fail_odd and one whose model is missing. Checked as OVMS answers
 for a pipeline: readiness and metadata (version "1", the version asked for not looked at),
 inference values, codes and messages of bad requests, a node failure, a pipeline not loaded yet
@@ -60,6 +60,12 @@ def pipelines(include_chain: bool = True) -> list[dict]:
                  "outputs": [{"data_item": "output_numbers", "alias": "result"}]},
             ],
             "outputs": [{"out": {"node_name": "affine", "data_item": "result"}}],
+        },
+        {
+            # OVMS's DynamicEntryDummyDag: the request's first dimension is split into shards.
+            "name": "dynamic_entry", "inputs": ["b"], "demultiply_count": 0,
+            "nodes": [node("dummyNode", "dummy", "request", "b", ("a", "a"))],
+            "outputs": [{"a": {"node_name": "dummyNode", "data_item": "a"}}],
         },
         {
             "name": "missing_model", "inputs": ["b"],
@@ -274,6 +280,14 @@ def test_custom_node_pipeline(grpc_client, http_client):
     expected = (x + 1) * 2 + 3
     np.testing.assert_allclose(grpc_client.infer("dummy_add_sub", [grpc_input("b", x)]).as_numpy("out"), expected, rtol=1e-6)
     np.testing.assert_allclose(http_client.infer("dummy_add_sub", [http_input("b", x)]).as_numpy("out"), expected, rtol=1e-6)
+
+
+def test_a_demultiplexing_entry(served, grpc_client, http_client):
+    metadata = grpc_client.get_model_metadata("dynamic_entry", as_json=True)
+    assert metadata["inputs"] == [{"name": "b", "datatype": "FP32", "shape": ["-1", "1", "10"]}]
+    x = RNG.standard_normal((3, 1, 10), dtype=np.float32)
+    np.testing.assert_allclose(grpc_client.infer("dynamic_entry", [grpc_input("b", x)]).as_numpy("a"), x + 1, rtol=1e-6)
+    np.testing.assert_allclose(http_client.infer("dynamic_entry", [http_input("b", x)]).as_numpy("a"), x + 1, rtol=1e-6)
 
 
 def test_asyncio_clients(served):
