@@ -1,11 +1,11 @@
 """Pipelines over the network front ends, through real clients over loopback: tritonclient's gRPC
 and HTTP clients (sync and asyncio), KServe's gRPC client (in a child process: kserve and
 tritonclient cannot share one) and raw HTTP. One server serves the dummy model, fail_odd, a
-two-node dummy chain (b + 2), a demultiplexing entry, a custom-node pipeline (libadd_sub.so, compiled here from
-custom_nodes/), a pipeline over fail_odd and one whose model is missing. Checked as OVMS answers
-for a pipeline: readiness and metadata (version "1", the version asked for not looked at),
-inference values, codes and messages of bad requests, a node failure, a pipeline not loaded yet
-and one retired, and the `ovms_requests_*` counters of the pipeline's name."""
+two-node dummy chain (b + 2), a demultiplexing entry, a custom-node pipeline (libadd_sub.so,
+compiled here from custom_nodes/), a pipeline over fail_odd and one whose model is missing.
+Checked as OVMS answers for a pipeline: readiness and metadata (version "1", the version asked
+for not looked at), inference values, codes and messages of bad requests, a node failure, a
+pipeline not loaded yet and one retired, and the `ovms_requests_*` counters of its name."""
 
 from __future__ import annotations
 
