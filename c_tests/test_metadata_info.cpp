@@ -138,6 +138,23 @@ void test_each_metadata_owns_its_map() {
     OVMS_ServableMetadataDelete(dummy_metadata(server));
 }
 
+/* A pipeline's info is an empty map, as OVMS gives (its metadata has no model file), owned by
+ * the metadata like a model's. */
+void test_pipeline_info_is_an_empty_map() {
+    OVMS_ServableMetadata* metadata = nullptr;
+    REQUIRE(tu_expect_ok(OVMS_GetServableMetadata(server, "dummy_once", 1, &metadata),
+                         "OVMS_GetServableMetadata(dummy_once, 1)", __FILE__, __LINE__));
+    const ov::AnyMap* info = nullptr;
+    CHECK_OK(OVMS_ServableMetadataInfo(metadata, reinterpret_cast<const void**>(&info)));
+    CHECK(info != nullptr);
+    if (info != nullptr)
+        CHECK_EQ_INT(info->size(), 0);
+    const ov::AnyMap* again = nullptr;
+    CHECK_OK(OVMS_ServableMetadataInfo(metadata, reinterpret_cast<const void**>(&again)));
+    CHECK(again == info);
+    OVMS_ServableMetadataDelete(metadata);
+}
+
 /* The map belongs to the metadata, not the server: it is made and read after a stop too. */
 void test_info_outlives_server() {
     OVMS_ServableMetadata* metadata = dummy_metadata(server);
@@ -154,7 +171,8 @@ void test_info_outlives_server() {
 }  // namespace
 
 int main() {
-    server = start_server("config_dummy.json");
+    /* The dummy model and the one-node pipeline dummy_once over it. */
+    server = start_server("config_dummy_pipeline.json");
     if (server == nullptr) {
         test_summary();
         return 1;
@@ -162,6 +180,7 @@ int main() {
     RUN_TEST(test_dummy_rt_info);
     RUN_TEST(test_null_arguments);
     RUN_TEST(test_each_metadata_owns_its_map);
+    RUN_TEST(test_pipeline_info_is_an_empty_map);
     RUN_TEST(test_info_outlives_server);
     stop_server();
     return test_summary();

@@ -6,10 +6,15 @@
 //! oneshot channel, so no thread waits for it. The input bytes stay where the protocol decoder
 //! put them (the request points at them, as a C host's request points at its buffers) and are
 //! kept alive until the inference is done with them.
+//!
+//! A pipeline's request always takes the async path, the one `OVMS_InferenceAsync` takes for a
+//! pipeline: its nodes wait in their models' queues, and no thread waits for the answer.
 
 use crate::datatype::DataType;
 use crate::inference::{self, Buffer, ExternalData, OutputData, Request, Response, Side};
-use crate::metrics::{Interface, Method};
+use crate::metrics::{self, Interface, Method, RequestMeter};
+use crate::model::{ServableManager, ServableMetadata, VersionState};
+use crate::pipeline::{self, Pipelines};
 use crate::server::SERVER;
 use crate::status::{Error, Result, StatusCode};
 use bytes::Bytes;
@@ -165,7 +170,7 @@ pub async fn infer(
     // before the await and the future can move between the runtime's threads.
     let (model_version, response) = match submit(name, version, inputs, interface)? {
         Submitted::Answered(model_version, response) => (model_version, response?),
-        Submitted::Pending(model_version, answered, waiting) => {
+        Submitted::Pending(model_version, answered, waiting, meter) => {
             // A full queue: wait for room here, holding no thread (a client that goes away
             // drops the job, which then calls back with a failure nobody reads).
             if let Some(waiting) = waiting {
@@ -176,8 +181,11 @@ pub async fn infer(
                     StatusCode::INTERNAL_ERROR,
                     "the request was lost by an internal failure",
                 ))
-            })?;
-            (model_version, response)
+            });
+            if let Some(meter) = meter {
+                meter.finish(response.is_ok());
+            }
+            (model_version, response?)
         }
     };
     Ok(Answer {
@@ -191,17 +199,46 @@ pub async fn infer(
 enum Submitted {
     /// It ran inline: its outcome.
     Answered(i64, Result<Response>),
-    /// It is on its way: where its outcome will arrive, and its job if it waits for room in
-    /// the version's queue.
+    /// It is on its way: where its outcome will arrive, its job if it waits for room in the
+    /// version's queue, and a pipeline's meter (a model's request is counted by the core).
     Pending(
         i64,
         oneshot::Receiver<Result<Response>>,
         Option<inference::Waiting>,
+        Option<RequestMeter>,
     ),
 }
 
+/// The version OVMS gives every pipeline, in its metadata and in its answers: a pipeline has
+/// no versions, and a version in a request for one is not looked at.
+pub const PIPELINE_VERSION: i64 = metrics::PIPELINE_VERSION;
+
+/// Whether a request for `name` runs a pipeline (one of that name, and no model serves it).
+pub fn is_pipeline(name: &str) -> bool {
+    SERVER
+        .servables()
+        .is_ok_and(|(manager, pipelines)| pipeline::is_pipeline(&manager, &pipelines, name))
+}
+
+/// A pipeline's inputs and outputs, or OVMS's code for one that does not serve
+/// (PIPELINE_DEFINITION_NOT_LOADED_YET, PIPELINE_DEFINITION_NOT_LOADED_ANYMORE).
+pub fn pipeline_metadata(name: &str) -> Result<ServableMetadata> {
+    let (manager, pipelines) = SERVER.servables()?;
+    pipeline::metadata(&manager, &pipelines, name, 0)
+}
+
+/// Whether the pipeline `name` serves now (ModelReady), whatever version is asked for.
+pub fn pipeline_ready(name: &str) -> Result<bool> {
+    let (manager, pipelines) = SERVER.servables()?;
+    let state = pipeline::state(&manager, &pipelines, name.as_bytes(), 0)?;
+    Ok(state == VersionState::Available)
+}
+
 fn submit(name: &str, version: i64, inputs: Vec<Input>, interface: Interface) -> Result<Submitted> {
-    let manager = SERVER.manager()?;
+    let (manager, pipelines) = SERVER.servables()?;
+    if pipeline::is_pipeline(&manager, &pipelines, name) {
+        return submit_to_pipeline(&manager, &pipelines, name, inputs, interface);
+    }
     // The version that will run it, for the answer (a reload may retire it meanwhile; the
     // request then still runs on it).
     let servable = manager.servable(name, version)?;
@@ -238,7 +275,63 @@ fn submit(name: &str, version: i64, inputs: Vec<Input>, interface: Interface) ->
         }),
     )?;
     // The request itself may go now: the inference works on its own plan.
-    Ok(Submitted::Pending(model_version, answered, waiting))
+    Ok(Submitted::Pending(model_version, answered, waiting, None))
+}
+
+/// Starts a pipeline on the async path of `OVMS_InferenceAsync`; its answer comes back
+/// through the channel.
+fn submit_to_pipeline(
+    manager: &ServableManager,
+    pipelines: &Pipelines,
+    name: &str,
+    inputs: Vec<Input>,
+    interface: Interface,
+) -> Result<Submitted> {
+    // Counted in the pipeline's series as OVMS counts it: a meter dropped unfinished counts a
+    // failure (inputs that make no request, a run refused).
+    let meter = metrics::for_pipeline(name).map(|series| series.meter(interface));
+    let (request, held) = build_request(name, 0, inputs)?;
+    let (answer, answered) = oneshot::channel();
+    let held = SendHeld(held);
+    let started = pipeline::infer_async(
+        manager,
+        pipelines,
+        &request,
+        interface,
+        Box::new(move |result| {
+            // The run no longer reads the inputs once it calls back.
+            drop(held);
+            let _ = answer.send(result);
+        }),
+    );
+    if let Err(error) = started {
+        if let Some(meter) = meter
+            && is_not_loaded(error.code)
+        {
+            meter.discard();
+        }
+        return Err(error);
+    }
+    // The run keeps what it needs of the request (shapes and buffer pointers).
+    Ok(Submitted::Pending(PIPELINE_VERSION, answered, None, meter))
+}
+
+/// A pipeline that does not serve: OVMS counts no request for it.
+fn is_not_loaded(code: StatusCode) -> bool {
+    matches!(
+        code,
+        StatusCode::PIPELINE_DEFINITION_NOT_LOADED_YET
+            | StatusCode::PIPELINE_DEFINITION_NOT_LOADED_ANYMORE
+            | StatusCode::PIPELINE_DEFINITION_NAME_MISSING
+    )
+}
+
+/// Counts a pipeline's request that does not reach `infer` (metadata, readiness, an inference
+/// whose inputs cannot be decoded) in the pipeline's series, as OVMS counts it.
+pub fn count_pipeline_request(interface: Interface, method: Method, name: &str, ok: bool) {
+    if metrics::for_pipeline(name).is_some() {
+        metrics::count_request(interface, method, name, Some(PIPELINE_VERSION), ok);
+    }
 }
 
 /// The library's request over the decoded inputs, and what it points at.

@@ -42,6 +42,16 @@ pub enum Method {
     ModelReady,
 }
 
+/// The version label of a pipeline's series (OVMS's pipelines have the one version 1).
+pub const PIPELINE_VERSION: i64 = 1;
+
+/// The families OVMS keeps for a pipeline (its servable reporter).
+const PIPELINE_FAMILIES: [Family; 3] = [
+    Family::RequestsSuccess,
+    Family::RequestsFail,
+    Family::RequestTime,
+];
+
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -88,6 +98,32 @@ impl Metrics {
                 }),
         );
         series.add_load(pool, streams);
+        VersionMetrics { series }
+    }
+
+    /// The series of a pipeline, labelled version 1 as OVMS labels it: only the families OVMS
+    /// keeps for a pipeline (requests and request time; no inference, wait or pool series).
+    /// Made on the first ask and kept for the server's life.
+    pub fn for_pipeline(&self, name: &str) -> VersionMetrics {
+        lock(&self.names)
+            .entry(name.to_string())
+            .or_insert_with(|| Arc::new(NameSeries::new(self.selection, name)));
+        let selection = PIPELINE_FAMILIES
+            .into_iter()
+            .filter(|family| self.selection.has(*family))
+            .fold(Selection::none(), Selection::with);
+        let series = Arc::clone(
+            lock(&self.versions)
+                .entry((name.to_string(), PIPELINE_VERSION))
+                .or_insert_with(|| {
+                    Arc::new(VersionSeries::new(
+                        selection,
+                        &self.buckets,
+                        name,
+                        PIPELINE_VERSION,
+                    ))
+                }),
+        );
         VersionMetrics { series }
     }
 
@@ -213,6 +249,11 @@ pub fn for_version(
     streams: impl FnOnce() -> i64,
 ) -> Option<VersionMetrics> {
     current().map(|metrics| metrics.for_version(name, version, pool, streams()))
+}
+
+/// The series of the pipeline `name` (made on the first ask), or `None` when metrics are off.
+pub fn for_pipeline(name: &str) -> Option<VersionMetrics> {
+    current().map(|metrics| metrics.for_pipeline(name))
 }
 
 /// Counts one finished request of `method` on `name` through `interface`, as a success or a

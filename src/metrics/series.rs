@@ -412,6 +412,14 @@ impl RequestMeter {
     }
 }
 
+impl RequestMeter {
+    /// Drops the meter without counting the request (OVMS counts none for a pipeline that is
+    /// not loaded).
+    pub fn discard(mut self) {
+        self.counted = true;
+    }
+}
+
 impl Drop for RequestMeter {
     fn drop(&mut self) {
         if !self.counted {

@@ -20,7 +20,7 @@ pub struct ServableMetadata {
     /// Name-sorted, as OVMS indexes them.
     pub inputs: Vec<TensorMetadata>,
     pub outputs: Vec<TensorMetadata>,
-    /// The version's model file, for its rt_info; `None` for a pipeline.
+    /// The version's model file, for its rt_info; `None` for a pipeline (an empty map).
     model_file: Option<PathBuf>,
     /// The model's rt_info as an `ov::AnyMap`, made on the first ask and freed with the snapshot.
     info: Mutex<Option<RtInfo>>,
@@ -75,19 +75,18 @@ impl ServableMetadata {
         }
     }
 
-    /// The model's rt_info as a C++ `const ov::AnyMap*`, the same pointer on every call, valid
-    /// until the snapshot is dropped. Read from the model file on the first call; a failed read
+    /// The model's rt_info as a C++ `const ov::AnyMap*` (an empty map for a pipeline), the same
+    /// pointer on every call, valid until the snapshot is dropped. Read from the model file on the first call; a failed read
     /// is tried again on the next.
     pub fn info(&self) -> Result<*const c_void> {
         let mut info = self.info.lock().unwrap_or_else(|e| e.into_inner());
         if info.is_none() {
-            let Some(model_file) = &self.model_file else {
-                return Err(Error::with(
-                    StatusCode::NOT_IMPLEMENTED,
-                    "a pipeline has no model rt_info",
-                ));
+            // A pipeline has no model file: OVMS gives it an empty map.
+            let read = match &self.model_file {
+                Some(model_file) => RtInfo::read(model_file),
+                None => RtInfo::empty(),
             };
-            let read = RtInfo::read(model_file).map_err(|e| match e {
+            let read = read.map_err(|e| match e {
                 RtInfoError::Unavailable(why) => Error::with(StatusCode::NOT_IMPLEMENTED, why),
                 RtInfoError::Failed(why) => Error::with(StatusCode::INTERNAL_ERROR, why),
             })?;

@@ -39,7 +39,12 @@ unsafe impl Sync for RtInfo {}
 impl RtInfo {
     /// Reads the rt_info of the model file at `model_path` (IR or ONNX).
     pub fn read(model_path: &Path) -> Result<RtInfo, RtInfoError> {
-        imp::read(model_path)
+        imp::read(Some(model_path))
+    }
+
+    /// An empty map: what OVMS gives for a servable without a model file (a pipeline).
+    pub fn empty() -> Result<RtInfo, RtInfoError> {
+        imp::read(None)
     }
 
     /// The `ov::AnyMap*`, valid while this value lives.
@@ -78,7 +83,7 @@ mod imp {
     use super::{RtInfo, RtInfoError};
     use std::path::Path;
 
-    pub fn read(_model_path: &Path) -> Result<RtInfo, RtInfoError> {
+    pub fn read(_model_path: Option<&Path>) -> Result<RtInfo, RtInfoError> {
         Err(RtInfoError::Unavailable(format!(
             "this build of the library has no C++ part to make an ov::AnyMap: {}",
             option_env!("OVMS_RT_INFO_MISSING").unwrap_or("it was built without it")
@@ -102,15 +107,27 @@ mod imp {
     /// Serializes loading, so a failed attempt (no runtime yet) can be retried later.
     static LOADING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-    pub fn read(model_path: &Path) -> Result<RtInfo, RtInfoError> {
+    /// The rt_info of the model file at `model_path`; with `None`, an empty map.
+    pub fn read(model_path: Option<&Path>) -> Result<RtInfo, RtInfoError> {
         let part = part().map_err(RtInfoError::Unavailable)?;
-        let path = CString::new(model_path.as_os_str().as_bytes()).map_err(|_| {
-            RtInfoError::Failed(format!("{} holds a NUL byte", model_path.display()))
-        })?;
+        let path = model_path
+            .map(|model_path| {
+                CString::new(model_path.as_os_str().as_bytes()).map_err(|_| {
+                    RtInfoError::Failed(format!("{} holds a NUL byte", model_path.display()))
+                })
+            })
+            .transpose()?;
         let mut error: *mut c_char = std::ptr::null_mut();
-        // SAFETY: ovms_rt_info_new takes a NUL-terminated path and a writable char*; it catches
-        // every C++ exception and returns a new map or NULL with *error malloc'ed (or NULL).
-        let map = unsafe { (part.new)(path.as_ptr(), &mut error) };
+        // SAFETY: ovms_rt_info_new takes a NUL-terminated path, or NULL for an empty map, and a
+        // writable char*; it catches every C++ exception and returns a new map or NULL with
+        // *error malloc'ed (or NULL). `path` outlives the call.
+        let map = unsafe {
+            (part.new)(
+                path.as_ref().map_or(std::ptr::null(), |p| p.as_ptr()),
+                &mut error,
+            )
+        };
+        let model_path = model_path.unwrap_or(Path::new("(no model file)"));
         let message = if error.is_null() {
             String::new()
         } else {

@@ -179,6 +179,8 @@ impl Pipelines {
                     }
                 }
                 None => {
+                    // Its series from the start, at 0, as OVMS's reporter of a definition.
+                    crate::metrics::for_pipeline(&config.name);
                     entries.insert(
                         config.name.clone(),
                         Arc::new(Mutex::new(Pipeline {
@@ -321,6 +323,12 @@ fn pipeline_for(
     let plan = pipelines.plan(name)?;
     let model_served = manager.model(name).is_some_and(|m| m.config().is_some());
     (!model_served).then_some(plan)
+}
+
+/// Whether a request for `name` runs a pipeline (one of that name, and no model serves the
+/// name): the network front ends take the pipeline's async path then.
+pub fn is_pipeline(manager: &ServableManager, pipelines: &Pipelines, name: &str) -> bool {
+    pipeline_for(manager, pipelines, name).is_some()
 }
 
 /// `OVMS_Inference`: a model, else a pipeline of that name.

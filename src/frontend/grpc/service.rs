@@ -7,7 +7,9 @@ use super::proto::model_infer_response::InferOutputTensor;
 use super::proto::model_metadata_response::TensorMetadata as ProtoTensor;
 use super::proto::*;
 use super::status::to_grpc;
-use crate::frontend::infer::infer;
+use crate::frontend::infer::{
+    PIPELINE_VERSION, count_pipeline_request, infer, is_pipeline, pipeline_metadata, pipeline_ready,
+};
 use crate::metrics::{Interface, Method, count_request};
 use crate::model::{Model, ServableMetadata, TensorMetadata, VersionState};
 use crate::server::{self, SERVER};
@@ -78,6 +80,12 @@ fn tensor_metadata(tensor: &TensorMetadata) -> ProtoTensor {
 }
 
 fn model_ready(request: ModelReadyRequest) -> Result<ModelReadyResponse> {
+    if is_pipeline(&request.name) {
+        // As OVMS: a pipeline's readiness, whatever version is asked for.
+        let ready = pipeline_ready(&request.name)?;
+        count_pipeline_request(Interface::Grpc, Method::ModelReady, &request.name, true);
+        return Ok(ModelReadyResponse { ready });
+    }
     let model = model(&request.name)?;
     let (version, state) = described_version(&model, &request.version)?;
     count_request(
@@ -92,7 +100,30 @@ fn model_ready(request: ModelReadyRequest) -> Result<ModelReadyResponse> {
     })
 }
 
+/// A pipeline's metadata as OVMS gives it: its one version "1", the version asked for not
+/// looked at.
+fn pipeline_metadata_response(name: String) -> Result<ModelMetadataResponse> {
+    let described = pipeline_metadata(&name);
+    count_pipeline_request(
+        Interface::Grpc,
+        Method::ModelMetadata,
+        &name,
+        described.is_ok(),
+    );
+    let described = described?;
+    Ok(ModelMetadataResponse {
+        name,
+        versions: vec![PIPELINE_VERSION.to_string()],
+        platform: PLATFORM.into(),
+        inputs: described.inputs.iter().map(tensor_metadata).collect(),
+        outputs: described.outputs.iter().map(tensor_metadata).collect(),
+    })
+}
+
 fn model_metadata(request: ModelMetadataRequest) -> Result<ModelMetadataResponse> {
+    if is_pipeline(&request.name) {
+        return pipeline_metadata_response(request.name);
+    }
     let model = model(&request.name)?;
     let (version, _) = described_version(&model, &request.version)?;
     let described = SERVER
@@ -133,19 +164,26 @@ async fn model_infer(request: ModelInferRequest) -> Result<ModelInferResponse> {
         ..
     } = request;
     let version = parse_version(&model_version)?;
-    // A missing model or version is reported before anything about the tensors, as in OVMS.
-    let servable = SERVER.manager()?.servable(&model_name, version)?;
-    let expected_inputs = servable.loaded().inputs.len();
-    let served_version = servable.version().version;
-    drop(servable);
+    // A missing model or version, or a pipeline that does not serve, is reported before
+    // anything about the tensors, as in OVMS. A pipeline's version is not looked at.
+    let (expected_inputs, served_version) = if is_pipeline(&model_name) {
+        (pipeline_metadata(&model_name)?.inputs.len(), None)
+    } else {
+        let servable = SERVER.manager()?.servable(&model_name, version)?;
+        let expected_inputs = servable.loaded().inputs.len();
+        (expected_inputs, Some(servable.version().version))
+    };
     let decoded = decode_inputs(inputs, raw_input_contents, expected_inputs).inspect_err(|_| {
-        count_request(
-            Interface::Grpc,
-            Method::ModelInfer,
-            &model_name,
-            Some(served_version),
-            false,
-        );
+        match served_version {
+            Some(served_version) => count_request(
+                Interface::Grpc,
+                Method::ModelInfer,
+                &model_name,
+                Some(served_version),
+                false,
+            ),
+            None => count_pipeline_request(Interface::Grpc, Method::ModelInfer, &model_name, false),
+        }
     })?;
     let answer = infer(&model_name, version, decoded.inputs, Interface::Grpc).await;
     let answer = answer.map_err(|e| decoded.miscounts.explain(e))?;

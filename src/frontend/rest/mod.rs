@@ -226,7 +226,22 @@ fn find_model(model: &ModelPath) -> Result<std::sync::Arc<crate::model::Model>> 
     models::find_model(&manager, model.name.as_deref(), &model.raw_name)
 }
 
+/// The pipeline a path names, if it names one (no model of that name).
+fn pipeline_name(path: &ModelPath) -> Option<&str> {
+    path.name.as_deref().filter(|name| infer::is_pipeline(name))
+}
+
 fn model_metadata(path: &ModelPath) -> Response {
+    if let Some(name) = pipeline_name(path) {
+        // As OVMS: the version in the path is not looked at for a pipeline.
+        let described = infer::pipeline_metadata(name);
+        let ok = described.is_ok();
+        infer::count_pipeline_request(Interface::Rest, Method::ModelMetadata, name, ok);
+        return match described {
+            Ok(metadata) => ok_json(&models::pipeline_metadata(name, &metadata)),
+            Err(error) => failure(&error),
+        };
+    }
     let model = match find_model(path) {
         Ok(model) => model,
         Err(error) => return failure(&error),
@@ -259,6 +274,18 @@ fn model_metadata(path: &ModelPath) -> Response {
 }
 
 fn model_ready(path: &ModelPath) -> Response {
+    if let Some(name) = pipeline_name(path) {
+        // As OVMS: ready or MODEL_VERSION_NOT_LOADED_YET, whatever version is asked for.
+        let ready = infer::pipeline_ready(name);
+        if ready.is_ok() {
+            infer::count_pipeline_request(Interface::Rest, Method::ModelReady, name, true);
+        }
+        return match ready {
+            Ok(true) => response(200, JSON, Body::empty()),
+            Ok(false) => failure(&Error::new(StatusCode::MODEL_VERSION_NOT_LOADED_YET)),
+            Err(error) => failure(&error),
+        };
+    }
     let model = match find_model(path) {
         Ok(model) => model,
         Err(error) => return failure(&error),
@@ -283,6 +310,12 @@ fn model_ready(path: &ModelPath) -> Response {
 }
 
 fn model_config(path: &ModelPath) -> Response {
+    if let Some(name) = pipeline_name(path) {
+        return match infer::pipeline_metadata(name) {
+            Ok(metadata) => ok_json(&models::triton_config_of(name, &metadata)),
+            Err(error) => failure(&error),
+        };
+    }
     match find_model(path).and_then(|model| models::triton_config(&model, path.version)) {
         Ok(value) => ok_json(&value),
         Err(error) => failure(&error),
@@ -346,8 +379,10 @@ async fn infer_route(path: ModelPath, json_length: Option<usize>, body: Bytes) -
     let decoded = match decode::decode(&body, json_length.unwrap_or(body.len())) {
         Ok(decoded) => decoded,
         Err(error) => {
-            // Counted where OVMS counts it: against a version that serves.
-            if let Ok(servable) = SERVER.manager().and_then(|m| m.servable(&name, version)) {
+            // Counted where OVMS counts it: against a version that serves, or the pipeline.
+            if infer::is_pipeline(&name) {
+                infer::count_pipeline_request(Interface::Rest, Method::ModelInfer, &name, false);
+            } else if let Ok(servable) = SERVER.manager().and_then(|m| m.servable(&name, version)) {
                 let served = servable.version().version;
                 metrics::count_request(
                     Interface::Rest,

@@ -3,6 +3,7 @@
 //! OVMS's JSON layout.
 
 use crate::datatype::DataType;
+use crate::frontend::infer::PIPELINE_VERSION;
 use crate::model::{
     Model, ServableManager, ServableMetadata, TensorMetadata, VersionEntry, VersionState,
 };
@@ -72,11 +73,24 @@ pub fn metadata(model: &Model, version: Option<i64>) -> Result<(i64, Value)> {
     let (number, entry) = pick_version(model, version)?;
     let metadata = loaded_of(&entry)?;
     // The version described, and every other AVAILABLE one.
-    let versions: Vec<Value> = model
+    let versions: Vec<i64> = model
         .versions()
         .iter()
         .filter(|(v, e)| **v == number || e.state == VersionState::Available)
-        .map(|(v, _)| Value::from(v.to_string()))
+        .map(|(v, _)| *v)
+        .collect();
+    Ok((number, metadata_json(&model.name, &versions, &metadata)))
+}
+
+/// A pipeline's KServe metadata, as OVMS answers it: its one version "1".
+pub fn pipeline_metadata(name: &str, metadata: &ServableMetadata) -> Value {
+    metadata_json(name, &[PIPELINE_VERSION], metadata)
+}
+
+fn metadata_json(name: &str, versions: &[i64], metadata: &ServableMetadata) -> Value {
+    let versions: Vec<Value> = versions
+        .iter()
+        .map(|v| Value::from(v.to_string()))
         .collect();
     let tensors = |list: &[TensorMetadata]| -> Vec<Value> {
         list.iter()
@@ -90,12 +104,12 @@ pub fn metadata(model: &Model, version: Option<i64>) -> Result<(i64, Value)> {
             .collect()
     };
     let mut object = Map::new();
-    object.insert("name".into(), Value::from(model.name.as_str()));
+    object.insert("name".into(), Value::from(name));
     object.insert("versions".into(), Value::Array(versions));
     object.insert("platform".into(), Value::from(PLATFORM));
     object.insert("inputs".into(), Value::Array(tensors(&metadata.inputs)));
     object.insert("outputs".into(), Value::Array(tensors(&metadata.outputs)));
-    Ok((number, Value::Object(object)))
+    Value::Object(object)
 }
 
 /// Triton's name for a datatype in a model configuration.
@@ -125,6 +139,11 @@ fn triton_datatype(datatype: DataType) -> &'static str {
 pub fn triton_config(model: &Model, version: Option<i64>) -> Result<Value> {
     let (_, entry) = pick_version(model, version)?;
     let metadata = loaded_of(&entry)?;
+    Ok(triton_config_of(&model.name, &metadata))
+}
+
+/// Triton's configuration of a model or a pipeline with these tensors.
+pub fn triton_config_of(name: &str, metadata: &ServableMetadata) -> Value {
     let tensors = |list: &[TensorMetadata]| -> Vec<Value> {
         list.iter()
             .map(|t| {
@@ -136,13 +155,13 @@ pub fn triton_config(model: &Model, version: Option<i64>) -> Result<Value> {
             })
             .collect()
     };
-    Ok(json!({
-        "name": model.name,
+    json!({
+        "name": name,
         "platform": PLATFORM,
         "max_batch_size": 0,
         "input": tensors(&metadata.inputs),
         "output": tensors(&metadata.outputs),
-    }))
+    })
 }
 
 /// OVMS's name for a version state, and its error code (a failed load is LOADING with

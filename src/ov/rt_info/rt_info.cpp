@@ -81,8 +81,13 @@ OVMS_RT_INFO_API void* ovms_rt_info_new(const char* model_path, char** error) {
         *error = nullptr;
     }
     if (model_path == nullptr) {
-        set_error(error, "no model path");
-        return nullptr;
+        // No model file: a pipeline's metadata, for which OVMS gives an empty map.
+        try {
+            return new ov::AnyMap();
+        } catch (...) {
+            set_error(error, "out of memory making an empty ov::AnyMap");
+            return nullptr;
+        }
     }
     try {
         std::shared_ptr<ov::Model> model = core().read_model(std::string(model_path));
