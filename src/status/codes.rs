@@ -369,6 +369,94 @@ impl StatusCode {
             PIPELINE_DEFINITION_NAME_MISSING => "Pipeline with requested name is not found",
             PIPELINE_DEFINITION_NOT_LOADED_ANYMORE => "Pipeline is retired",
             PIPELINE_DEFINITION_NOT_LOADED_YET => "Pipeline is not loaded yet",
+            PIPELINE_DEFINITION_ALREADY_EXIST => {
+                "Pipeline definition with the same name already exists"
+            }
+            PIPELINE_NODE_WRONG_KIND_CONFIGURATION => "Unsupported node type",
+            PIPELINE_MULTIPLE_ENTRY_NODES => "Pipeline definition has multiple request nodes",
+            PIPELINE_MULTIPLE_EXIT_NODES => "Pipeline definition has multiple response nodes",
+            PIPELINE_MISSING_ENTRY_OR_EXIT => {
+                "Pipeline definition is missing request or response node"
+            }
+            PIPELINE_NODE_NAME_DUPLICATE => {
+                "Pipeline definition has multiple nodes with the same name"
+            }
+            PIPELINE_STREAM_ID_NOT_READY_YET => "Node is not ready for execution",
+            PIPELINE_CYCLE_FOUND => "Pipeline definition contains a cycle",
+            PIPELINE_CONTAINS_UNCONNECTED_NODES => "Pipeline definition has unconnected nodes",
+            PIPELINE_NODE_REFERING_TO_MISSING_NODE => {
+                "Pipeline definition has reference to missing node"
+            }
+            PIPELINE_NODE_REFERING_TO_MISSING_MODEL => {
+                "Pipeline definition has reference to missing model"
+            }
+            PIPELINE_NODE_REFERING_TO_MISSING_DATA_SOURCE => {
+                "Pipeline definition has reference to missing data source"
+            }
+            PIPELINE_NODE_REFERING_TO_MISSING_MODEL_OUTPUT => {
+                "Pipeline definition has reference to missing model output"
+            }
+            PIPELINE_CONNECTION_TO_MISSING_MODEL_INPUT => {
+                "Pipeline definition has connection to non existing model input"
+            }
+            PIPELINE_NOT_ALL_INPUTS_CONNECTED => {
+                "Pipeline definition does not have connections for all inputs of underlying models"
+            }
+            PIPELINE_MODEL_INPUT_CONNECTED_TO_MULTIPLE_DATA_SOURCES => {
+                "Pipeline definition has multiple connections to the same input of underlying model"
+            }
+            PIPELINE_EXIT_USED_AS_NODE_DEPENDENCY => {
+                "Pipeline definition has response node used as dependency node"
+            }
+            PIPELINE_NAME_OCCUPIED => "Pipeline has the same name as model",
+            PIPELINE_DEFINITION_INVALID_NODE_LIBRARY => "Pipeline refers to incorrect library",
+            PIPELINE_INCONSISTENT_SHARD_DIMENSIONS => {
+                "Gathered tensor shards dimensions are different"
+            }
+            PIPELINE_WRONG_NUMBER_OF_DIMENSIONS_TO_DEMULTIPLY => {
+                "Wrong number of dimensions in a tensor to be sharded"
+            }
+            PIPELINE_WRONG_DIMENSION_SIZE_TO_DEMULTIPLY => {
+                "Wrong dimension size. Should match demultiply count"
+            }
+            PIPELINE_TRIED_TO_SET_THE_SAME_INPUT_TWICE => {
+                "Tried to set the same input twice for node input handler"
+            }
+            PIPELINE_TRIED_TO_SET_INPUT_SHARD_FOR_ORDINARY_INPUT_HANDLER => {
+                "Tried to set input with shard id > 0 for ordinary input handler"
+            }
+            PIPELINE_NODE_GATHER_FROM_NOT_EXISTING_NODE => {
+                "Gather node refers to not existing node"
+            }
+            PIPELINE_NODE_GATHER_FROM_NOT_DEMULTIPLEXER => {
+                "Gather node refers to node that isn't demultiplexer"
+            }
+            PIPELINE_NODE_GATHER_FROM_ENTRY_NODE => "Gathering from entry node is not allowed",
+            PIPELINE_DEMULTIPLY_ENTRY_NODE => "Demultiplication at entry node is not allowed",
+            PIPELINE_DEMULTIPLY_COUNT_DOES_NOT_MATCH_TENSOR_SHARD_COUNT => {
+                "Demultiplication count does not match tensor first dimension"
+            }
+            PIPELINE_MANUAL_GATHERING_FROM_MULTIPLE_NODES_NOT_SUPPORTED => {
+                "Manual gathering from multiple nodes is not supported"
+            }
+            PIPELINE_NOT_ENOUGH_SHAPE_DIMENSIONS_TO_DEMULTIPLY => {
+                "Pipeline has not enough shape dimensions to demultiply"
+            }
+            PIPELINE_TOO_LARGE_DIMENSION_SIZE_TO_DEMULTIPLY => {
+                "Too large dynamic demultiplication requested."
+            }
+            PIPELINE_WRONG_DEMULTIPLEXER_GATHER_NODES_ORDER => {
+                "Demultiplexer and gather nodes are not in LIFO order"
+            }
+            PIPELINE_DEMULTIPLEXER_NO_RESULTS => {
+                "Pipeline execution aborted due to no content from custom node"
+            }
+            PIPELINE_INPUTS_AMBIGUOUS_METADATA => {
+                "Multiple nodes connected to the same pipeline input require different tensor metadata"
+            }
+            PIPELINE_STRING_DEMUILTIPLICATION_UNSUPPORTED => {
+                "Demultiplication is not supported for string precision"
+            }
             MEDIAPIPE_DEFINITION_NAME_MISSING => {
                 "Mediapipe graph definition with requested name is not found"
             }

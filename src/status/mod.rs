@@ -92,6 +92,19 @@ mod tests {
             "Server is not ready"
         );
         assert_eq!(StatusCode::RESHAPE_ERROR.message(), "Undefined error");
+        // The pipeline codes have OVMS's messages, the first and the last of them too.
+        for code in [
+            StatusCode::PIPELINE_DEFINITION_ALREADY_EXIST,
+            StatusCode::PIPELINE_NODE_REFERING_TO_MISSING_MODEL,
+            StatusCode::PIPELINE_DEMULTIPLEXER_NO_RESULTS,
+            StatusCode::PIPELINE_STRING_DEMUILTIPLICATION_UNSUPPORTED,
+        ] {
+            assert_ne!(code.message(), "Undefined error", "{code:?}");
+        }
+        assert_eq!(
+            StatusCode::PIPELINE_CYCLE_FOUND.message(),
+            "Pipeline definition contains a cycle"
+        );
     }
 
     #[test]
