@@ -5,7 +5,8 @@
  * dummy model (a = b + 1) runs once per shard:
  * - gathered at the response (demultiply_count 3, -1, and 0 with a custom node per shard too):
  *   out [N, 1, 10] = each shard + 1, in shard order, sync and async;
- * - gathered by a node (gather_from_node: add_sub + 10 on the stacked [3, 1, 10]);
+ * - gathered by a node (gather_from_node: add_sub + 10 on the stacked [3, 1, 10]), and by a node
+ *   that demultiplies again (its shards through dummy, gathered at the response);
  * - failures fail the request once with the node's code, sync and async: a node that fails in
  *   every shard, a failing demultiplexer, a count other than the fixed one (OVMS's run-time
  *   PIPELINE_WRONG_DIMENSION_SIZE_TO_DEMULTIPLY), no shard at all (PIPELINE_DEMULTIPLEXER_NO_RESULTS);
@@ -116,8 +117,11 @@ static void test_gathered_at_the_response(void) {
 }
 
 static void test_gathered_by_a_node(void) {
-    for (int round = 0; round < 3; round++)
+    for (int round = 0; round < 3; round++) {
         dm_sync("demux_gather", 3, 1.0f, 11.0f);
+        /* The gather demultiplies again: dummy, add_sub + 10, dummy, gathered at the response. */
+        dm_sync("demux_twice", 3, 1.0f, 12.0f);
+    }
     CHECK_POOL_AT_REST(server, "dummy", 2);
 }
 

@@ -1409,6 +1409,25 @@ mod tests {
         );
         let plan = validate(&dynamic, &models, &mut no_libraries).unwrap();
         assert_eq!(plan.output_specs[0].1.dims[0], Dim::any());
+        // A gather that demultiplies again: the nodes after it run per its shards.
+        let twice = pipeline(
+            &["in"],
+            &[
+                demultiplexer("s", "split3", 3, ("request", "in")),
+                dummy("n", ("s", "out")),
+                with(
+                    &gather("g", "gather3", "s", ("n", "out")),
+                    r#""demultiply_count": 3"#,
+                ),
+                dummy("m", ("g", "out")),
+            ],
+            &[("o", "m", "out")],
+        );
+        let plan = validate(&twice, &models, &mut no_libraries).unwrap();
+        let shard_of: Vec<Option<usize>> = plan.nodes.iter().map(|n| n.shard_of).collect();
+        assert_eq!(shard_of, [None, Some(0), None, Some(2)]);
+        assert_eq!(plan.gathered_at_exit, Some(2));
+        assert_eq!(plan.output_specs[0].1, spec(DataType::FP32, &[3, 1, 10]));
     }
 
     #[test]
