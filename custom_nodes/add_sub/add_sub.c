@@ -1,7 +1,9 @@
 /* add_sub: element-wise output_numbers = input_numbers * multiply + add, FP32, any shape.
  *
  * params: "multiply" (default 1), "add" (default 0), "fail" ("1": execute returns 1, for tests
- * of a failing node), "fail_initialize" ("1": initialize returns 1). */
+ * of a failing node), "fail_initialize" ("1": initialize returns 1), "rank" (2..8: the inputs and
+ * outputs info declare that many dimensions of any size instead of [1, 0], e.g. 3 for a node
+ * that gathers [N, 1, X] shards). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,20 +103,27 @@ int execute(const struct CustomNodeTensor* inputs, int inputsCount, struct Custo
     return 0;
 }
 
-/* [1, 0]: one row of any length, as OVMS's own add_sub test node declares. */
-static int one_info(struct CustomNodeTensorInfo** info, int* infoCount, const char* name) {
+/* [1, 0]: one row of any length, as OVMS's own add_sub test node declares; with "rank" R,
+ * R dimensions of any size. */
+static int one_info(struct CustomNodeTensorInfo** info, int* infoCount, const char* name,
+                    const struct CustomNodeParam* params, int paramsCount) {
+    const char* rank_text = param(params, paramsCount, "rank");
+    long rank = rank_text != NULL ? strtol(rank_text, NULL, 10) : 0;
+    int any_rank = rank >= 2 && rank <= 8;
+    uint64_t count = any_rank ? (uint64_t)rank : 2;
     struct CustomNodeTensorInfo* entry = malloc(sizeof(*entry));
-    uint64_t* dims = malloc(2 * sizeof(uint64_t));
+    uint64_t* dims = calloc(count, sizeof(uint64_t));
     if (entry == NULL || dims == NULL) {
         free(entry);
         free(dims);
         return 1;
     }
-    dims[0] = 1;
-    dims[1] = 0;
+    if (!any_rank) {
+        dims[0] = 1;
+    }
     entry->name = name;
     entry->dims = dims;
-    entry->dimsCount = 2;
+    entry->dimsCount = count;
     entry->precision = FP32;
     *info = entry;
     *infoCount = 1;
@@ -122,11 +131,11 @@ static int one_info(struct CustomNodeTensorInfo** info, int* infoCount, const ch
 }
 
 int getInputsInfo(struct CustomNodeTensorInfo** info, int* infoCount, const struct CustomNodeParam* params, int paramsCount, void* customNodeLibraryInternalManager) {
-    return one_info(info, infoCount, INPUT_NAME);
+    return one_info(info, infoCount, INPUT_NAME, params, paramsCount);
 }
 
 int getOutputsInfo(struct CustomNodeTensorInfo** info, int* infoCount, const struct CustomNodeParam* params, int paramsCount, void* customNodeLibraryInternalManager) {
-    return one_info(info, infoCount, OUTPUT_NAME);
+    return one_info(info, infoCount, OUTPUT_NAME, params, paramsCount);
 }
 
 int release(void* ptr, void* customNodeLibraryInternalManager) {

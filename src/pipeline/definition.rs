@@ -91,6 +91,14 @@ pub struct PlannedNode {
     pub dependants: Vec<usize>,
     /// How many distinct nodes this node waits for.
     pub dependencies: usize,
+    /// This node's own `demultiply_count`: its outputs are split along their first dimension
+    /// and the nodes after it, up to its gather, run once per shard (0 or -1: any count).
+    pub demultiply: Option<i32>,
+    /// The demultiplexer (a node index) whose shards this node runs once each; `None`: once
+    /// per request (or per entry shard).
+    pub shard_of: Option<usize>,
+    /// The demultiplexer whose shards this node stacks at its inputs (`gather_from_node`).
+    pub gathers: Option<usize>,
 }
 
 /// A validated pipeline: its nodes, its outputs' sources and its metadata.
@@ -104,6 +112,8 @@ pub struct Plan {
     /// dimension, every shard runs the nodes, and the outputs are stacked again (0 or -1: any
     /// count).
     pub demultiply: Option<i32>,
+    /// The node demultiplexer no node gathers: the response stacks its shards' outputs.
+    pub gathered_at_exit: Option<usize>,
     /// The pipeline's inputs as the nodes that consume them need them, sorted by name.
     pub input_specs: Vec<(String, TensorSpec)>,
     pub output_specs: Vec<(String, TensorSpec)>,
@@ -181,16 +191,23 @@ pub fn validate(
     custom: &mut dyn FnMut(&PipelineNode, &str) -> Result<Option<CustomNode>>,
 ) -> Result<Plan> {
     let pipeline = config.name.as_str();
-    if config
-        .nodes
+    // As OVMS: a dynamic count is served only when it is the pipeline's one demultiplexer.
+    let demultiplexers: Vec<i32> = config
+        .demultiply_count
         .iter()
-        .any(|n| n.demultiply_count.is_some() || n.gather_from_node.is_some())
-    {
+        .chain(
+            config
+                .nodes
+                .iter()
+                .filter_map(|n| n.demultiply_count.as_ref()),
+        )
+        .copied()
+        .collect();
+    if demultiplexers.len() > 1 && demultiplexers.iter().any(|&c| c <= 0) {
         return Err(failed(
             StatusCode::NOT_IMPLEMENTED,
             pipeline,
-            "demultiplexing and gathering at a node (demultiply_count, gather_from_node) are not served yet; only the pipeline's own demultiply_count is"
-                .into(),
+            "multiple demultiplexers with at least one dynamic".into(),
         ));
     }
     // Node names: the entry and exit nodes are named too, so a node called "request" or
@@ -313,6 +330,29 @@ pub fn validate(
     let mut nodes = Vec::with_capacity(config.nodes.len());
     for (i, (node, work)) in config.nodes.iter().zip(works).enumerate() {
         let model_inputs = &node_ports[i].inputs;
+        if let Some(count) = node.demultiply_count {
+            if matches!(node.kind, NodeKind::Model { .. })
+                && model_inputs
+                    .values()
+                    .any(|s| s.datatype == DataType::STRING)
+            {
+                return Err(failed(
+                    StatusCode::PIPELINE_STRING_DEMUILTIPLICATION_UNSUPPORTED,
+                    pipeline,
+                    format!(
+                        "demultiplication of strings in unsupported. Node name: {}",
+                        node.name
+                    ),
+                ));
+            }
+            for spec in node_ports[i].outputs.values() {
+                check_shard_dims(pipeline, &node.name, count, &spec.dims)?;
+            }
+        }
+        let gathers = match node.gather_from_node.as_deref() {
+            None => None,
+            Some(from) => Some(gather_source(config, &index, &node.name, from)?),
+        };
         let mut unconnected: BTreeSet<&str> = model_inputs.keys().map(String::as_str).collect();
         let mut inputs = Vec::with_capacity(node.inputs.len());
         for connection in &node.inputs {
@@ -343,15 +383,29 @@ pub fn validate(
                 let wanted = &model_inputs[input];
                 let given = &node_ports[*from].outputs[output];
                 let dependency = &config.nodes[*from].name;
-                if !shapes_match(&wanted.dims, &given.dims) {
+                // A demultiplexer's consumers see one shard: its outputs without the first
+                // dimension; a gather's input holds the shards stacked along a first one.
+                let mut given_dims = given.dims.clone();
+                if let Some(count) = config.nodes[*from].demultiply_count {
+                    check_shard_dims(pipeline, dependency, count, &given_dims)?;
+                    given_dims.remove(0);
+                }
+                let mut wanted_dims = wanted.dims.clone();
+                if let Some(demultiplexer) = gathers {
+                    let source_node = &config.nodes[demultiplexer];
+                    let count = source_node.demultiply_count.unwrap_or(-1);
+                    check_shard_dims(pipeline, &source_node.name, count, &wanted_dims)?;
+                    wanted_dims.remove(0);
+                }
+                if !shapes_match(&wanted_dims, &given_dims) {
                     return Err(failed(
                         StatusCode::INVALID_SHAPE,
                         pipeline,
                         format!(
                             "shape mismatch between: dependent node: {}; input: {input}; shape: {} vs dependency node: {dependency}; output: {output}; shape: {}",
                             node.name,
-                            shape_text(&wanted.dims),
-                            shape_text(&given.dims)
+                            shape_text(&wanted_dims),
+                            shape_text(&given_dims)
                         ),
                     ));
                 }
@@ -396,6 +450,9 @@ pub fn validate(
             inputs,
             dependants: Vec::new(),
             dependencies: 0,
+            demultiply: node.demultiply_count,
+            shard_of: None,
+            gathers,
         });
     }
     let mut outputs = Vec::with_capacity(config.outputs.len());
@@ -422,6 +479,7 @@ pub fn validate(
         })
         .collect();
     check_cycles_and_reach(pipeline, &nodes, &depends_on, &outputs)?;
+    let gathered_at_exit = plan_shards(pipeline, config, &mut nodes, &depends_on, &outputs)?;
     for (i, deps) in depends_on.iter().enumerate() {
         nodes[i].dependencies = deps.len();
         for &d in deps {
@@ -466,7 +524,19 @@ pub fn validate(
                     .or_insert_with(TensorSpec::unspecified);
                 TensorSpec::unspecified()
             }
-            Source::Node(i, output) => node_ports[*i].outputs[output].clone(),
+            Source::Node(i, output) => {
+                let mut spec = node_ports[*i].outputs[output].clone();
+                if let Some(demultiplexer) = gathered_at_exit {
+                    // The response stacks the shards along a new first dimension (a
+                    // demultiplexer's own output already has it).
+                    if *i == demultiplexer {
+                        spec.dims.remove(0);
+                    }
+                    spec.dims
+                        .insert(0, gather_dim(config, &node_ports, demultiplexer));
+                }
+                spec
+            }
         };
         output_specs.push((name.clone(), spec));
     }
@@ -503,9 +573,279 @@ pub fn validate(
         nodes,
         outputs,
         demultiply: config.demultiply_count,
+        gathered_at_exit,
         input_specs,
         output_specs,
     })
+}
+
+/// OVMS's check of a tensor a demultiplexer splits, or a gather's input that stacks its shards:
+/// at least 3 dimensions, and a first one that can hold a fixed count.
+fn check_shard_dims(pipeline: &str, demultiplexer: &str, count: i32, dims: &[Dim]) -> Result<()> {
+    if dims.len() < 3 {
+        return Err(failed(
+            StatusCode::PIPELINE_NOT_ENOUGH_SHAPE_DIMENSIONS_TO_DEMULTIPLY,
+            pipeline,
+            format!(
+                "node: {demultiplexer} demultiply cannot occur due to not enough shape dimensions: {}",
+                dims.len()
+            ),
+        ));
+    }
+    if count > 0
+        && !dims[0].is_fully_dynamic()
+        && !dims_overlap(&dims[0], &Dim::fixed(i64::from(count)))
+    {
+        return Err(failed(
+            StatusCode::PIPELINE_DEMULTIPLY_COUNT_DOES_NOT_MATCH_TENSOR_SHARD_COUNT,
+            pipeline,
+            format!(
+                "demultiply count: {count} of node: {demultiplexer} does not match tensor first dimension value: {}",
+                shape_text(&dims[..1])
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The node a `gather_from_node` names, which must be a node demultiplexer.
+fn gather_source(
+    config: &PipelineConfig,
+    index: &BTreeMap<&str, usize>,
+    gatherer: &str,
+    from: &str,
+) -> Result<usize> {
+    let pipeline = config.name.as_str();
+    let not_demultiplexer = || {
+        failed(
+            StatusCode::PIPELINE_NODE_GATHER_FROM_NOT_DEMULTIPLEXER,
+            pipeline,
+            format!(
+                "node name: {gatherer}, have gather_from: {from} which is not demultiplexer node"
+            ),
+        )
+    };
+    if from == ENTRY {
+        // The entry's shards are gathered at the response only (OVMS would also let a node
+        // gather them).
+        if config.demultiply_count.is_some() {
+            return Err(failed(
+                StatusCode::PIPELINE_NODE_GATHER_FROM_ENTRY_NODE,
+                pipeline,
+                format!("node name: {gatherer}, have gather_from: {from}"),
+            ));
+        }
+        return Err(not_demultiplexer());
+    }
+    if from == EXIT {
+        return Err(not_demultiplexer());
+    }
+    let &found = index.get(from).ok_or_else(|| {
+        failed(
+            StatusCode::PIPELINE_NODE_GATHER_FROM_NOT_EXISTING_NODE,
+            pipeline,
+            format!(
+                "node name: {gatherer}, have gather_from: {from} which does not exist in pipeline"
+            ),
+        )
+    })?;
+    if config.nodes[found].demultiply_count.is_none() {
+        return Err(not_demultiplexer());
+    }
+    Ok(found)
+}
+
+/// The first dimension the response's gather of `demultiplexer` adds: its count, or for a
+/// dynamic one what a custom node declares for its first output (any for a model).
+fn gather_dim(config: &PipelineConfig, node_ports: &[ModelPorts], demultiplexer: usize) -> Dim {
+    match config.nodes[demultiplexer].demultiply_count {
+        Some(count) if count > 0 => Dim::fixed(i64::from(count)),
+        _ => match config.nodes[demultiplexer].kind {
+            NodeKind::Custom { .. } => node_ports[demultiplexer]
+                .outputs
+                .values()
+                .next()
+                .and_then(|spec| spec.dims.first().copied())
+                .unwrap_or_else(Dim::any),
+            NodeKind::Model { .. } => Dim::any(),
+        },
+    }
+}
+
+/// OVMS's order check of demultiplexers and gathers (PIPELINE_WRONG_DEMULTIPLEXER_GATHER_NODES_ORDER):
+/// walking back from the response, each path meets the demultiplexers in the reverse order of
+/// their gathers, every path reaching a node carries the same open shard levels, and none is
+/// open at the entry. Then each node learns the demultiplexer whose shards it runs in; nesting
+/// one demultiplexer's shards inside another's is refused (NOT_IMPLEMENTED). Returns the
+/// demultiplexer the response gathers.
+fn plan_shards(
+    pipeline: &str,
+    config: &PipelineConfig,
+    nodes: &mut [PlannedNode],
+    depends_on: &[BTreeSet<usize>],
+    outputs: &[(String, Source)],
+) -> Result<Option<usize>> {
+    let count = nodes.len();
+    // Walk ids: the nodes by index, then the entry and the exit.
+    let entry = count;
+    let exit = count + 1;
+    let name = |id: usize| -> &str {
+        match id {
+            _ if id == entry => ENTRY,
+            _ if id == exit => EXIT,
+            _ => &config.nodes[id].name,
+        }
+    };
+    let is_demultiplexer = |id: usize| {
+        if id == entry {
+            config.demultiply_count.is_some()
+        } else {
+            id < count && config.nodes[id].demultiply_count.is_some()
+        }
+    };
+    let connections: Vec<BTreeSet<usize>> = (0..=exit)
+        .map(|id| {
+            let mut set = BTreeSet::new();
+            if id < count {
+                set.extend(depends_on[id].iter().copied());
+                if nodes[id]
+                    .inputs
+                    .iter()
+                    .any(|(_, s)| matches!(s, Source::Request(_)))
+                {
+                    set.insert(entry);
+                }
+            } else if id == exit {
+                for (_, source) in outputs {
+                    set.insert(match source {
+                        Source::Request(_) => entry,
+                        Source::Node(i, _) => *i,
+                    });
+                }
+            }
+            set
+        })
+        .collect();
+    let gathers_of: Vec<Option<usize>> = nodes.iter().map(|n| n.gathers).collect();
+    let gathered: BTreeSet<usize> = gathers_of.iter().flatten().copied().collect();
+    let exit_gathers: BTreeSet<usize> = (0..=entry)
+        .filter(|&id| is_demultiplexer(id) && !gathered.contains(&id))
+        .collect();
+    let gather_set = |id: usize| -> BTreeSet<usize> {
+        if id == exit {
+            exit_gathers.clone()
+        } else {
+            (id < count)
+                .then(|| gathers_of[id])
+                .flatten()
+                .into_iter()
+                .collect()
+        }
+    };
+    let list = |set: &BTreeSet<usize>| {
+        set.iter()
+            .map(|&id| name(id))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let wrong_order = |why: String| {
+        failed(
+            StatusCode::PIPELINE_WRONG_DEMULTIPLEXER_GATHER_NODES_ORDER,
+            pipeline,
+            why,
+        )
+    };
+    type Levels = Vec<BTreeSet<usize>>;
+    let start: Levels = if exit_gathers.is_empty() {
+        Vec::new()
+    } else {
+        vec![exit_gathers.clone()]
+    };
+    let mut to_check: Vec<(usize, Levels)> = vec![(exit, start)];
+    // Per node: the levels its dependencies see (compared between paths, as OVMS does) and
+    // the levels it runs at itself.
+    let mut visited: BTreeMap<usize, Levels> = BTreeMap::new();
+    let mut own_levels: BTreeMap<usize, Levels> = BTreeMap::new();
+    while let Some((id, levels)) = to_check.pop() {
+        for &connected in &connections[id] {
+            let mut next = levels.clone();
+            if is_demultiplexer(connected) {
+                let Some(last) = next.last_mut() else {
+                    return Err(wrong_order(format!(
+                        "exists path that doesn't gather from demultiplexer node: {}, connection to node: {}",
+                        name(connected),
+                        name(id)
+                    )));
+                };
+                if !last.remove(&connected) {
+                    return Err(wrong_order(format!(
+                        "exists path where after demultiplexer node: {} there is gathering from different nodes: {}",
+                        name(connected),
+                        list(last)
+                    )));
+                }
+                if last.is_empty() {
+                    next.pop();
+                }
+            }
+            own_levels.entry(connected).or_insert_with(|| next.clone());
+            let gathers = gather_set(connected);
+            if !gathers.is_empty() {
+                next.push(gathers);
+            }
+            if connected == entry
+                && let Some(open) = next.last()
+            {
+                return Err(wrong_order(format!(
+                    "exists path that gathers from nodes that are not in path: {}. Consider changing inputs of the node that gathers from mentioned demultiplexer nodes",
+                    list(open)
+                )));
+            }
+            match visited.get(&connected) {
+                Some(seen) if *seen != next => {
+                    return Err(wrong_order(format!(
+                        "after node: {0} exist paths that have different demultiply levels. Consider changing output connections of node: {0}",
+                        name(connected)
+                    )));
+                }
+                Some(_) => {}
+                None => {
+                    visited.insert(connected, next.clone());
+                    to_check.push((connected, next));
+                }
+            }
+        }
+    }
+    let nested = |inner: usize, outer: &BTreeSet<usize>| {
+        failed(
+            StatusCode::NOT_IMPLEMENTED,
+            pipeline,
+            format!(
+                "nested demultiplexing is not served: node {} runs inside the shards of {}; gather them before demultiplying again",
+                name(inner),
+                list(outer)
+            ),
+        )
+    };
+    if exit_gathers.len() > 1 {
+        let inner = *exit_gathers.iter().next_back().unwrap_or(&entry);
+        return Err(nested(inner, &exit_gathers));
+    }
+    for (id, node) in nodes.iter_mut().enumerate() {
+        let levels = own_levels.get(&id).cloned().unwrap_or_default();
+        if levels.len() > 1 || levels.iter().any(|l| l.len() > 1) {
+            let outer: BTreeSet<usize> = levels.iter().flatten().copied().collect();
+            return Err(nested(id, &outer));
+        }
+        if let Some(outer) = levels.first() {
+            if is_demultiplexer(id) {
+                return Err(nested(id, outer));
+            }
+            // The entry's shards each run the whole plan (gather.rs): no node level here.
+            node.shard_of = outer.first().copied().filter(|&d| d < count);
+        }
+    }
+    Ok(exit_gathers.first().copied().filter(|&d| d < count))
 }
 
 /// OVMS walks the graph back from the exit node: a loop is PIPELINE_CYCLE_FOUND, and a node
@@ -635,6 +975,33 @@ mod tests {
             "dummy" => Some(one("b", "a", fp(&[1, 10]))),
             "increment" => Some(one("input", "output", fp(&[1, 3, 4, 5]))),
             "passthrough" => Some(one("input", "copy:0", spec(DataType::U8, &[1, 10]))),
+            // Demultiplexer shapes: [1,10] in, 3 shards of [1,10] out; or any count.
+            "split3" | "dynamic_split" => Some(ModelPorts {
+                inputs: BTreeMap::from([("b".to_string(), fp(&[1, 10]))]),
+                outputs: BTreeMap::from([(
+                    "a".to_string(),
+                    TensorSpec {
+                        datatype: DataType::FP32,
+                        dims: [
+                            if name == "split3" {
+                                Dim::fixed(3)
+                            } else {
+                                Dim::any()
+                            },
+                            Dim::fixed(1),
+                            Dim::fixed(10),
+                        ]
+                        .to_vec(),
+                    },
+                )]),
+            }),
+            // A gather's model: the shards stacked, [3,1,10] (or [4,1,10]) in and out.
+            "gather3" => Some(one("b", "a", fp(&[3, 1, 10]))),
+            "gather4" => Some(one("b", "a", fp(&[4, 1, 10]))),
+            "strings" => Some(ModelPorts {
+                inputs: BTreeMap::from([("b".to_string(), spec(DataType::STRING, &[-1]))]),
+                outputs: BTreeMap::from([("a".to_string(), fp(&[3, 1, 10]))]),
+            }),
             "add" => Some(ModelPorts {
                 inputs: BTreeMap::from([
                     ("input1".to_string(), fp(&[1, 10])),
@@ -965,11 +1332,256 @@ mod tests {
         config.demultiply_count = Some(3);
         let plan = validate(&config, &models, &mut no_libraries).unwrap();
         assert_eq!(plan.input_specs[0].1.dims[0], Dim::fixed(3));
-        // At a node, not yet.
-        let mut at_node = config.clone();
-        at_node.demultiply_count = None;
-        at_node.nodes[0].demultiply_count = Some(2);
-        assert_eq!(code(&at_node), StatusCode::NOT_IMPLEMENTED);
+        // A node demultiplexer inside the entry's shards: nesting is not served.
+        let mut nested = pipeline(
+            &["in"],
+            &[
+                demultiplexer("s", "split3", 3, ("request", "in")),
+                dummy("n", ("s", "out")),
+            ],
+            &[("o", "n", "out")],
+        );
+        nested.demultiply_count = Some(3);
+        assert_eq!(code(&nested), StatusCode::NOT_IMPLEMENTED);
+    }
+
+    fn demultiplexer(name: &str, model: &str, count: i32, from: (&str, &str)) -> String {
+        with(
+            &node(name, model, &[("b", from.0, from.1)], &[("a", "out")]),
+            &format!(r#""demultiply_count": {count}"#),
+        )
+    }
+
+    fn gather(name: &str, model: &str, gather_from: &str, from: (&str, &str)) -> String {
+        with(
+            &node(name, model, &[("b", from.0, from.1)], &[("a", "out")]),
+            &format!(r#""gather_from_node": "{gather_from}""#),
+        )
+    }
+
+    /// `node` with one more field.
+    fn with(node: &str, field: &str) -> String {
+        format!("{}, {field}}}", &node[..node.len() - 1])
+    }
+
+    #[test]
+    fn a_node_demultiplexer_runs_the_nodes_after_it_per_shard() {
+        // Gathered at the response: the shards' dimension comes first in the outputs.
+        let implicit = pipeline(
+            &["in"],
+            &[
+                demultiplexer("s", "split3", 3, ("request", "in")),
+                dummy("n", ("s", "out")),
+            ],
+            &[("o", "n", "out")],
+        );
+        let plan = validate(&implicit, &models, &mut no_libraries).unwrap();
+        assert_eq!(plan.nodes[0].demultiply, Some(3));
+        assert_eq!(plan.nodes[0].shard_of, None);
+        assert_eq!(plan.nodes[1].shard_of, Some(0));
+        assert_eq!(plan.gathered_at_exit, Some(0));
+        assert_eq!(plan.output_specs[0].1, spec(DataType::FP32, &[3, 1, 10]));
+        assert_eq!(plan.input_specs[0].1, spec(DataType::FP32, &[1, 10]));
+        // Gathered by a node: its output is the model's own; dynamic count.
+        let explicit = pipeline(
+            &["in"],
+            &[
+                demultiplexer("s", "dynamic_split", -1, ("request", "in")),
+                dummy("n", ("s", "out")),
+                gather("g", "gather3", "s", ("n", "out")),
+            ],
+            &[("o", "g", "out")],
+        );
+        let plan = validate(&explicit, &models, &mut no_libraries).unwrap();
+        assert_eq!(plan.nodes[1].shard_of, Some(0));
+        assert_eq!(plan.nodes[2].shard_of, None);
+        assert_eq!(plan.nodes[2].gathers, Some(0));
+        assert_eq!(plan.gathered_at_exit, None);
+        assert_eq!(plan.output_specs[0].1, spec(DataType::FP32, &[3, 1, 10]));
+        // Gathered at the response, dynamic: any count first.
+        let dynamic = pipeline(
+            &["in"],
+            &[
+                demultiplexer("s", "dynamic_split", 0, ("request", "in")),
+                dummy("n", ("s", "out")),
+            ],
+            &[("o", "n", "out")],
+        );
+        let plan = validate(&dynamic, &models, &mut no_libraries).unwrap();
+        assert_eq!(plan.output_specs[0].1.dims[0], Dim::any());
+        // A gather that demultiplies again: the nodes after it run per its shards.
+        let twice = pipeline(
+            &["in"],
+            &[
+                demultiplexer("s", "split3", 3, ("request", "in")),
+                dummy("n", ("s", "out")),
+                with(
+                    &gather("g", "gather3", "s", ("n", "out")),
+                    r#""demultiply_count": 3"#,
+                ),
+                dummy("m", ("g", "out")),
+            ],
+            &[("o", "m", "out")],
+        );
+        let plan = validate(&twice, &models, &mut no_libraries).unwrap();
+        let shard_of: Vec<Option<usize>> = plan.nodes.iter().map(|n| n.shard_of).collect();
+        assert_eq!(shard_of, [None, Some(0), None, Some(2)]);
+        assert_eq!(plan.gathered_at_exit, Some(2));
+        assert_eq!(plan.output_specs[0].1, spec(DataType::FP32, &[3, 1, 10]));
+    }
+
+    #[test]
+    fn demultiplexing_errors_have_ovmss_codes() {
+        let split = || demultiplexer("s", "split3", 3, ("request", "in"));
+        let cases = [
+            (
+                pipeline(
+                    &["in"],
+                    &[split(), gather("g", "gather3", "ghost", ("s", "out"))],
+                    &[("o", "g", "out")],
+                ),
+                StatusCode::PIPELINE_NODE_GATHER_FROM_NOT_EXISTING_NODE,
+            ),
+            (
+                pipeline(
+                    &["in"],
+                    &[
+                        dummy("d", ("request", "in")),
+                        gather("g", "gather3", "d", ("d", "out")),
+                    ],
+                    &[("o", "g", "out")],
+                ),
+                StatusCode::PIPELINE_NODE_GATHER_FROM_NOT_DEMULTIPLEXER,
+            ),
+            (
+                pipeline(
+                    &["in"],
+                    &[split(), gather("g", "gather3", "s", ("s", "out"))],
+                    &[("o", "g", "out")],
+                ),
+                StatusCode::OK,
+            ),
+            (
+                pipeline(
+                    &["in"],
+                    &[
+                        demultiplexer("s", "split3", 2, ("request", "in")),
+                        dummy("n", ("s", "out")),
+                    ],
+                    &[("o", "n", "out")],
+                ),
+                StatusCode::PIPELINE_DEMULTIPLY_COUNT_DOES_NOT_MATCH_TENSOR_SHARD_COUNT,
+            ),
+            (
+                pipeline(
+                    &["in"],
+                    &[split(), gather("g", "gather4", "s", ("s", "out"))],
+                    &[("o", "g", "out")],
+                ),
+                StatusCode::PIPELINE_DEMULTIPLY_COUNT_DOES_NOT_MATCH_TENSOR_SHARD_COUNT,
+            ),
+            (
+                pipeline(
+                    &["in"],
+                    &[
+                        demultiplexer("s", "dummy", 1, ("request", "in")),
+                        dummy("n", ("s", "out")),
+                    ],
+                    &[("o", "n", "out")],
+                ),
+                StatusCode::PIPELINE_NOT_ENOUGH_SHAPE_DIMENSIONS_TO_DEMULTIPLY,
+            ),
+            (
+                // The response reads a shard and a whole request's tensor.
+                pipeline(
+                    &["in"],
+                    &[
+                        split(),
+                        dummy("n", ("s", "out")),
+                        dummy("other", ("request", "in")),
+                    ],
+                    &[("o", "n", "out"), ("p", "other", "out")],
+                ),
+                StatusCode::PIPELINE_WRONG_DEMULTIPLEXER_GATHER_NODES_ORDER,
+            ),
+            (
+                // A node reads a shard and a whole request's tensor.
+                pipeline(
+                    &["in"],
+                    &[
+                        split(),
+                        dummy("n", ("s", "out")),
+                        node(
+                            "both",
+                            "add",
+                            &[("input1", "n", "out"), ("input2", "request", "in")],
+                            &[("sum", "out")],
+                        ),
+                    ],
+                    &[("o", "both", "out")],
+                ),
+                StatusCode::PIPELINE_WRONG_DEMULTIPLEXER_GATHER_NODES_ORDER,
+            ),
+            (
+                pipeline(
+                    &["in"],
+                    &[
+                        demultiplexer("s", "strings", 3, ("request", "in")),
+                        dummy("n", ("s", "out")),
+                    ],
+                    &[("o", "n", "out")],
+                ),
+                StatusCode::PIPELINE_STRING_DEMUILTIPLICATION_UNSUPPORTED,
+            ),
+            (
+                // A demultiplexer inside another's shards.
+                pipeline(
+                    &["in"],
+                    &[
+                        split(),
+                        demultiplexer("inner", "split3", 3, ("s", "out")),
+                        dummy("n", ("inner", "out")),
+                    ],
+                    &[("o", "n", "out")],
+                ),
+                StatusCode::NOT_IMPLEMENTED,
+            ),
+            (
+                pipeline(
+                    &["in"],
+                    &[
+                        demultiplexer("s", "dynamic_split", -1, ("request", "in")),
+                        demultiplexer("t", "split3", 3, ("request", "in")),
+                        dummy("n", ("s", "out")),
+                        dummy("m", ("t", "out")),
+                    ],
+                    &[("o", "n", "out"), ("p", "m", "out")],
+                ),
+                StatusCode::NOT_IMPLEMENTED,
+            ),
+        ];
+        for (config, expected) in cases {
+            let got = validate(&config, &models, &mut no_libraries)
+                .map_or_else(|e| e.code, |_| StatusCode::OK);
+            assert_eq!(got, expected, "{config:?}");
+        }
+        let mut entry = pipeline(
+            &["in"],
+            &[
+                dummy("n", ("request", "in")),
+                gather("g", "gather3", "request", ("n", "out")),
+            ],
+            &[("o", "g", "out")],
+        );
+        assert_eq!(
+            code(&entry),
+            StatusCode::PIPELINE_NODE_GATHER_FROM_NOT_DEMULTIPLEXER
+        );
+        entry.demultiply_count = Some(-1);
+        assert_eq!(
+            code(&entry),
+            StatusCode::PIPELINE_NODE_GATHER_FROM_ENTRY_NODE
+        );
     }
 
     #[test]

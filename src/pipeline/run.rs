@@ -9,6 +9,13 @@
 //! its inputs in place; its outputs stay the library's buffers (`OutputData::External`) that
 //! later nodes and the response read without a copy, released when the response goes.
 //!
+//! A node demultiplexer (`demultiply_count` on a node) splits its outputs along their first
+//! dimension when it answers: each node after it, up to its gather, runs once per shard as an
+//! independent request through the same async path (shards run at the same time), its inputs
+//! pointing into the demultiplexer's output at the shard's offset. A gather node
+//! (`gather_from_node`), or the response when no node gathers, stacks the shards' outputs once
+//! into a tensor with a new first dimension, in shard order.
+//!
 //! Exactly once: the run ends when no node it submitted is still open, so every slot it used
 //! was released and nothing reads the caller's buffers any more; only then is the callback
 //! called, with the pipeline's outputs or with the first node failure.
@@ -41,6 +48,18 @@ struct Progress {
     responses: Vec<Option<Response>>,
     /// How many dependencies each node still waits for.
     waiting_for: Vec<usize>,
+    /// A node that runs per shard: each shard's response (sized when its demultiplexer
+    /// answered), kept until the run ends as `responses`.
+    shard_responses: Vec<Vec<Option<Response>>>,
+    /// A node that runs per shard: how many dependencies each shard still waits for.
+    shard_waiting: Vec<Vec<usize>>,
+    /// A node that runs per shard: how many of its shards answered.
+    shards_done: Vec<usize>,
+    /// A demultiplexer's shard count, once it answered.
+    shard_counts: Vec<usize>,
+    /// Per-shard outputs stacked for a gather node or the response, by (node, output name);
+    /// kept until the run ends, since a gather node's inputs point into them.
+    gathered: BTreeMap<(usize, String), ResponseOutput>,
     /// Nodes submitted whose callback has not run yet, plus one while the starter submits.
     open: usize,
     /// Whether some node was accepted: if none was, the pipeline was refused (no callback).
@@ -73,10 +92,11 @@ unsafe impl Sync for Run {}
 /// A finished run's callback and its result.
 type Finished = (Done, Result<Response>);
 
-/// A node whose inputs are all there: a model node's request, or a custom node to execute.
+/// A node (and its shard, when it runs per shard) whose inputs are all there: a model node's
+/// request, or a custom node to execute.
 enum Ready {
-    Model(usize, Request),
-    Custom(usize),
+    Model(usize, Option<usize>, Request),
+    Custom(usize, Option<usize>),
 }
 
 impl ExternalData for NodeOutput {
@@ -106,7 +126,12 @@ impl Run {
 
     /// The request for node `node`, its inputs pointing at the pipeline's inputs and at the
     /// responses of the nodes before it.
-    fn node_request(&self, progress: &Progress, node: usize) -> Result<Request> {
+    fn node_request(
+        &self,
+        progress: &Progress,
+        node: usize,
+        shard: Option<usize>,
+    ) -> Result<Request> {
         let planned = &self.plan.nodes[node];
         let NodeWork::Model {
             model_name,
@@ -117,7 +142,7 @@ impl Run {
         };
         let mut request = Request::new(model_name.as_bytes(), *version);
         for (input, source) in &planned.inputs {
-            let (datatype, shape, buffer) = self.input_of(progress, source)?;
+            let (datatype, shape, buffer) = self.input_of(progress, source, shard)?;
             request.add_tensor(Side::Input, input.as_bytes(), datatype, &shape)?;
             if let Some(buffer) = buffer {
                 request.set_data(Side::Input, input.as_bytes(), buffer)?;
@@ -126,12 +151,14 @@ impl Run {
         Ok(request)
     }
 
-    /// Where `source` is: (datatype, shape, buffer), pointing at the caller's buffer or into
-    /// an earlier node's response.
+    /// Where `source` is for a consumer running shard `shard` (or once): (datatype, shape,
+    /// buffer), pointing at the caller's buffer, into an earlier node's response (at the
+    /// shard's offset when the consumer runs per shard of that node), or into a stacked tensor.
     fn input_of(
         &self,
         progress: &Progress,
         source: &Source,
+        shard: Option<usize>,
     ) -> Result<(u32, Vec<i64>, Option<Buffer>)> {
         match source {
             Source::Request(name) => {
@@ -142,26 +169,24 @@ impl Run {
                 Ok((tensor.datatype, tensor.shape.clone(), tensor.buffer))
             }
             Source::Node(from, output) => {
-                let found = progress.responses[*from]
-                    .as_ref()
-                    .and_then(|r| {
-                        r.outputs
-                            .iter()
-                            .find(|o| o.name.to_bytes() == output.as_bytes())
-                    })
-                    .ok_or_else(|| {
-                        let why = format!(
-                            "node {} gave no output {output}",
-                            self.plan.nodes[*from].name
-                        );
-                        match self.plan.nodes[*from].work {
-                            // A library that did not return what its outputs info declared.
-                            NodeWork::Custom(_) => {
-                                Error::with(StatusCode::NODE_LIBRARY_MISSING_OUTPUT, why)
-                            }
-                            NodeWork::Model { .. } => internal(why),
-                        }
-                    })?;
+                let runs_per_shard = self.plan.nodes[*from].shard_of.is_some();
+                let found = match (runs_per_shard, shard) {
+                    (true, Some(s)) => self.output_in(
+                        progress.shard_responses[*from]
+                            .get(s)
+                            .and_then(Option::as_ref),
+                        *from,
+                        output,
+                    )?,
+                    // A gather reads what `gather_inputs` stacked.
+                    (true, None) => progress
+                        .gathered
+                        .get(&(*from, output.clone()))
+                        .ok_or_else(|| internal(format!("output {output} was not gathered")))?,
+                    (false, _) => {
+                        self.output_in(progress.responses[*from].as_ref(), *from, output)?
+                    }
+                };
                 if matches!(found.data, OutputData::Strings(_)) {
                     return Err(Error::with(
                         StatusCode::NOT_IMPLEMENTED,
@@ -169,35 +194,114 @@ impl Run {
                     ));
                 }
                 let (data, byte_size, buffer_type, device_id) = found.data();
-                let buffer = Buffer {
+                let mut buffer = Buffer {
                     data,
                     byte_size,
                     buffer_type,
                     device_id,
                 };
-                Ok((found.datatype as u32, found.shape.clone(), Some(buffer)))
+                let mut shape = found.shape.clone();
+                if let (false, Some(s)) = (runs_per_shard, shard) {
+                    // The consumer runs per shard of `from`, a demultiplexer: a view of shard
+                    // `s`, without a copy (`shard_count` checked the first dimension).
+                    let shards = usize::try_from(shape[0]).unwrap_or(0).max(1);
+                    let step = byte_size / shards;
+                    buffer.data = data.cast::<u8>().wrapping_add(s * step).cast();
+                    buffer.byte_size = step;
+                    shape.remove(0);
+                }
+                Ok((found.datatype as u32, shape, Some(buffer)))
             }
         }
     }
 
+    /// Output `output` of node `from`'s `response`.
+    fn output_in<'a>(
+        &self,
+        response: Option<&'a Response>,
+        from: usize,
+        output: &str,
+    ) -> Result<&'a ResponseOutput> {
+        response
+            .and_then(|r| {
+                r.outputs
+                    .iter()
+                    .find(|o| o.name.to_bytes() == output.as_bytes())
+            })
+            .ok_or_else(|| {
+                let why = format!(
+                    "node {} gave no output {output}",
+                    self.plan.nodes[from].name
+                );
+                match self.plan.nodes[from].work {
+                    // A library that did not return what its outputs info declared.
+                    NodeWork::Custom(_) => {
+                        Error::with(StatusCode::NODE_LIBRARY_MISSING_OUTPUT, why)
+                    }
+                    NodeWork::Model { .. } => internal(why),
+                }
+            })
+    }
+
+    /// Stacks, once each, the per-shard outputs that node `node` (a gather) or the response
+    /// (`node` = None) reads.
+    fn gather_inputs(&self, progress: &mut Progress, node: Option<usize>) -> Result<()> {
+        let sources: Vec<&Source> = match node {
+            Some(node) => self.plan.nodes[node]
+                .inputs
+                .iter()
+                .map(|(_, s)| s)
+                .collect(),
+            None => self.plan.outputs.iter().map(|(_, s)| s).collect(),
+        };
+        for source in sources {
+            let Source::Node(from, output) = source else {
+                continue;
+            };
+            if self.plan.nodes[*from].shard_of.is_none() {
+                continue;
+            }
+            let key = (*from, output.clone());
+            if progress.gathered.contains_key(&key) {
+                continue;
+            }
+            let shards = progress.shard_responses[*from]
+                .iter()
+                .map(|response| self.output_in(response.as_ref(), *from, output))
+                .collect::<Result<Vec<&ResponseOutput>>>()?;
+            let name = CString::new(output.as_str())
+                .map_err(|_| internal(format!("output name {output:?} holds a NUL byte")))?;
+            let stacked = super::gather::stack_shards(name.into(), &shards)?;
+            progress.gathered.insert(key, stacked);
+        }
+        Ok(())
+    }
+
     /// Node `node` made ready to run: its request, or nothing to build for a custom node
     /// (its inputs are read when it runs).
-    fn prepare(&self, progress: &Progress, node: usize) -> Result<Ready> {
+    fn prepare(&self, progress: &mut Progress, node: usize, shard: Option<usize>) -> Result<Ready> {
+        if self.plan.nodes[node].gathers.is_some() {
+            self.gather_inputs(progress, Some(node))?;
+        }
         match self.plan.nodes[node].work {
-            NodeWork::Model { .. } => Ok(Ready::Model(node, self.node_request(progress, node)?)),
-            NodeWork::Custom(_) => Ok(Ready::Custom(node)),
+            NodeWork::Model { .. } => Ok(Ready::Model(
+                node,
+                shard,
+                self.node_request(progress, node, shard)?,
+            )),
+            NodeWork::Custom(_) => Ok(Ready::Custom(node, shard)),
         }
     }
 
     /// A custom node's inputs, as pointers (they stay valid until the run ends, which waits
     /// for this node).
-    fn custom_inputs(&self, node: usize) -> Result<Vec<RawInput>> {
+    fn custom_inputs(&self, node: usize, shard: Option<usize>) -> Result<Vec<RawInput>> {
         let progress = self.lock();
         self.plan.nodes[node]
             .inputs
             .iter()
             .map(|(name, source)| {
-                let (datatype, shape, buffer) = self.input_of(&progress, source)?;
+                let (datatype, shape, buffer) = self.input_of(&progress, source, shard)?;
                 let datatype = DataType::from_raw(datatype)
                     .ok_or_else(|| Error::with(StatusCode::INVALID_PRECISION, name.clone()))?;
                 let buffer = buffer
@@ -220,8 +324,13 @@ impl Run {
 
     /// Runs custom node `node` (on a dispatcher thread): its outputs as a response that keeps
     /// the library's buffers.
-    fn execute_custom(&self, node: usize, work: &CustomWork) -> Result<Response> {
-        let raw = self.custom_inputs(node)?;
+    fn execute_custom(
+        &self,
+        node: usize,
+        shard: Option<usize>,
+        work: &CustomWork,
+    ) -> Result<Response> {
+        let raw = self.custom_inputs(node, shard)?;
         let inputs: Vec<NodeInput<'_>> = raw
             .iter()
             .map(|input| NodeInput {
@@ -280,9 +389,9 @@ impl Run {
                 Err(None)
             } else {
                 match ready {
-                    Ready::Model(node, request) => {
+                    Ready::Model(node, shard, request) => {
                         let run = Arc::clone(self);
-                        let done: Done = Box::new(move |result| run.node_done(node, result));
+                        let done: Done = Box::new(move |result| run.node_done(node, shard, result));
                         match &self.versions[node] {
                             Some(version) => inference::infer_async_on(
                                 version.clone(),
@@ -294,14 +403,14 @@ impl Run {
                             None => Err(Some(internal(format!("node {node} has no model")))),
                         }
                     }
-                    Ready::Custom(node) => {
+                    Ready::Custom(node, shard) => {
                         let run = Arc::clone(self);
                         inference::call_later_counted(move || {
                             let NodeWork::Custom(work) = &run.plan.nodes[node].work else {
                                 unreachable!("a custom node is planned as one");
                             };
-                            let result = run.execute_custom(node, work);
-                            run.node_done(node, result);
+                            let result = run.execute_custom(node, shard, work);
+                            run.node_done(node, shard, result);
                         });
                         Ok(())
                     }
@@ -324,29 +433,27 @@ impl Run {
         finished
     }
 
-    /// A node's callback (on a library thread, inside that node's job callback).
-    fn node_done(self: &Arc<Self>, node: usize, result: Result<Response>) {
+    /// A node's (or one shard's) callback (on a library thread, inside that node's job
+    /// callback).
+    fn node_done(self: &Arc<Self>, node: usize, shard: Option<usize>, result: Result<Response>) {
         let mut progress = self.lock();
         progress.open -= 1;
         progress.accepted_any = true;
         let mut ready = Vec::new();
         match result {
             Ok(response) => {
-                progress.responses[node] = Some(response);
-                if progress.failure.is_none() {
-                    for &next in &self.plan.nodes[node].dependants {
-                        progress.waiting_for[next] -= 1;
-                        if progress.waiting_for[next] == 0 {
-                            match self.prepare(&progress, next) {
-                                Ok(ready_node) => ready.push(ready_node),
-                                Err(error) => {
-                                    progress.failure.get_or_insert(error);
-                                    break;
-                                }
-                            }
-                        }
+                match shard {
+                    Some(s) => {
+                        progress.shard_responses[node][s] = Some(response);
+                        progress.shards_done[node] += 1;
                     }
-                    if progress.failure.is_some() {
+                    None => progress.responses[node] = Some(response),
+                }
+                if progress.failure.is_none() {
+                    if let Err(error) =
+                        self.release_dependants(&mut progress, node, shard, &mut ready)
+                    {
+                        progress.failure.get_or_insert(error);
                         ready.clear();
                     }
                     progress.open += ready.len();
@@ -371,6 +478,80 @@ impl Run {
         }
     }
 
+    /// Node `node` (shard `shard`) answered: splits it into shards if it demultiplies, and
+    /// collects the dependants that have all their inputs now.
+    fn release_dependants(
+        &self,
+        progress: &mut Progress,
+        node: usize,
+        shard: Option<usize>,
+        ready: &mut Vec<Ready>,
+    ) -> Result<()> {
+        let planned = &self.plan.nodes[node];
+        if let Some(count) = planned.demultiply {
+            let shards = self.split(progress, node, count)?;
+            progress.shard_counts[node] = shards;
+            for (i, other) in self.plan.nodes.iter().enumerate() {
+                if other.shard_of == Some(node) {
+                    progress.shard_responses[i] = (0..shards).map(|_| None).collect();
+                    progress.shard_waiting[i] = vec![other.dependencies; shards];
+                    progress.shards_done[i] = 0;
+                }
+            }
+        }
+        for &next in &planned.dependants {
+            if self.plan.nodes[next].shard_of.is_some() {
+                // `next` runs per shard: of this node's shard, or of every shard when this
+                // node is their demultiplexer.
+                let shards = match shard {
+                    Some(s) => s..s + 1,
+                    None => 0..progress.shard_counts[node],
+                };
+                for s in shards {
+                    progress.shard_waiting[next][s] -= 1;
+                    if progress.shard_waiting[next][s] == 0 {
+                        ready.push(self.prepare(progress, next, Some(s))?);
+                    }
+                }
+                continue;
+            }
+            if let (Some(_), Some(demultiplexer)) = (shard, planned.shard_of) {
+                // `next` gathers: it waits for every shard of this node.
+                if progress.shards_done[node] < progress.shard_counts[demultiplexer] {
+                    continue;
+                }
+            }
+            progress.waiting_for[next] -= 1;
+            if progress.waiting_for[next] == 0 {
+                ready.push(self.prepare(progress, next, None)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// The shard count of demultiplexer `node`'s response, checked on the outputs its
+    /// consumers read (by name, as OVMS checks them).
+    fn split(&self, progress: &Progress, node: usize, count: i32) -> Result<usize> {
+        let mut read: Vec<&str> = self
+            .plan
+            .nodes
+            .iter()
+            .flat_map(|n| n.inputs.iter().map(|(_, s)| s))
+            .chain(self.plan.outputs.iter().map(|(_, s)| s))
+            .filter_map(|s| match s {
+                Source::Node(from, output) if *from == node => Some(output.as_str()),
+                _ => None,
+            })
+            .collect();
+        read.sort_unstable();
+        read.dedup();
+        let tensors = read
+            .into_iter()
+            .map(|output| self.output_in(progress.responses[node].as_ref(), node, output))
+            .collect::<Result<Vec<_>>>()?;
+        super::gather::shard_count(&self.plan.nodes[node].name, &tensors, count)
+    }
+
     /// The run's end, once: the callback and the outputs (or the failure).
     fn finish(&self, progress: &mut Progress) -> Option<Finished> {
         let done = progress.done.take()?;
@@ -378,6 +559,8 @@ impl Run {
             Some(error) => Err(error),
             None => self.collect(progress),
         };
+        progress.gathered.clear();
+        progress.shard_responses.clear();
         progress.responses.clear();
         // The caller may reuse the pipeline request from its callback.
         drop(progress.flight.take());
@@ -387,6 +570,9 @@ impl Run {
     /// The pipeline's response: each output moved out of its node's response (copied when
     /// two pipeline outputs name the same tensor, or when it is a pipeline input).
     fn collect(&self, progress: &mut Progress) -> Result<Response> {
+        if self.plan.gathered_at_exit.is_some() {
+            self.gather_inputs(progress, None)?;
+        }
         let mut outputs = Vec::with_capacity(self.plan.outputs.len());
         for (k, (name, source)) in self.plan.outputs.iter().enumerate() {
             let c_name: Arc<std::ffi::CStr> = CString::new(name.as_str())
@@ -408,6 +594,30 @@ impl Run {
                         shape: tensor.shape.clone(),
                         data: owned_copy(buffer.data.cast(), buffer.byte_size),
                     }
+                }
+                Source::Node(node, tensor) if self.plan.nodes[*node].shard_of.is_some() => {
+                    // Gathered at the response: the stacked tensor, moved out unless a later
+                    // output names it too.
+                    let reused_later = self.plan.outputs[k + 1..].iter().any(|(_, s)| s == source);
+                    let key = (*node, tensor.clone());
+                    let mut output =
+                        if reused_later {
+                            let stacked = progress.gathered.get(&key).ok_or_else(|| {
+                                internal(format!("output {tensor} was not gathered"))
+                            })?;
+                            ResponseOutput {
+                                name: Arc::clone(&stacked.name),
+                                datatype: stacked.datatype,
+                                shape: stacked.shape.clone(),
+                                data: copy_data(stacked)?,
+                            }
+                        } else {
+                            progress.gathered.remove(&key).ok_or_else(|| {
+                                internal(format!("output {tensor} was not gathered"))
+                            })?
+                        };
+                    output.name = c_name;
+                    output
                 }
                 Source::Node(node, tensor) => {
                     let reused_later = self.plan.outputs[k + 1..].iter().any(|(_, s)| s == source);
@@ -552,6 +762,11 @@ pub(super) fn start_entries(
         progress: Mutex::new(Progress {
             responses: (0..nodes).map(|_| None).collect(),
             waiting_for: plan.nodes.iter().map(|n| n.dependencies).collect(),
+            shard_responses: (0..nodes).map(|_| Vec::new()).collect(),
+            shard_waiting: vec![Vec::new(); nodes],
+            shards_done: vec![0; nodes],
+            shard_counts: vec![0; nodes],
+            gathered: BTreeMap::new(),
             open: 1,
             accepted_any: false,
             failure: None,
@@ -565,7 +780,7 @@ pub(super) fn start_entries(
         let mut first = Vec::new();
         for (i, node) in run.plan.nodes.iter().enumerate() {
             if node.dependencies == 0 {
-                match run.prepare(&progress, i) {
+                match run.prepare(&mut progress, i, None) {
                     Ok(ready) => first.push(ready),
                     Err(error) => {
                         progress.failure = Some(error);
