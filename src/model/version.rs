@@ -114,9 +114,16 @@ fn record(average_ns: &AtomicU64, took: Duration, first: Option<u64>) {
 impl InferenceTime {
     /// The sync average starts at half the budget: the first inference on a fresh infer
     /// request is slow (allocations), and one such must not send a quick model back.
+    /// A sample counts at most twice the budget: a thread preempted in the middle of a quick
+    /// inference (a busy machine) must not send the model to the async path for hundreds of
+    /// requests, while a run of slow ones still does.
     pub fn record_sync(&self, took: Duration) {
         let half_budget = INLINE_BUDGET.as_nanos() as u64 / 2;
-        record(&self.sync_ns, took, Some(half_budget));
+        record(
+            &self.sync_ns,
+            took.min(2 * INLINE_BUDGET),
+            Some(half_budget),
+        );
     }
 
     pub fn record_async(&self, took: Duration) {
@@ -220,5 +227,24 @@ mod tests {
             time.record_sync(Duration::from_micros(10));
         }
         assert!(time.is_quick());
+    }
+
+    #[test]
+    fn a_few_preempted_inferences_keep_a_quick_model_inline() {
+        let time = InferenceTime::default();
+        for _ in 0..40 {
+            time.record_sync(Duration::from_micros(10));
+        }
+        for _ in 0..3 {
+            time.record_sync(Duration::from_millis(5));
+            assert!(time.is_quick(), "a 5 ms sample counts as 400 us");
+        }
+        for _ in 0..20 {
+            time.record_sync(Duration::from_millis(5));
+        }
+        assert!(
+            !time.is_quick(),
+            "a run of slow inferences goes over budget"
+        );
     }
 }

@@ -330,6 +330,7 @@ pub(super) fn start(
             None,
             interface,
             shard_done,
+            false,
         );
         let mut progress = gather.lock();
         match started {

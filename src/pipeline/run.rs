@@ -380,7 +380,9 @@ impl Run {
     }
 
     /// Submits each node; a refusal fails the run. Returns the run's end if this ended it.
-    fn submit(self: &Arc<Self>, nodes: Vec<Ready>) -> Option<Finished> {
+    /// `on_caller`: this is the thread of a caller that waits for the answer (`run`), so quick
+    /// model nodes with an idle slot run on it, as `OVMS_Inference` would.
+    fn submit(self: &Arc<Self>, nodes: Vec<Ready>, on_caller: bool) -> Option<Finished> {
         let mut finished = None;
         for ready in nodes {
             // Once the run failed, the nodes not submitted yet are not started.
@@ -389,20 +391,32 @@ impl Run {
                 Err(None)
             } else {
                 match ready {
-                    Ready::Model(node, shard, request) => {
-                        let run = Arc::clone(self);
-                        let done: Done = Box::new(move |result| run.node_done(node, shard, result));
-                        match &self.versions[node] {
-                            Some(version) => inference::infer_async_on(
+                    Ready::Model(node, shard, request) => match &self.versions[node] {
+                        // A quick model with an idle slot runs here: handing it to OpenVINO's
+                        // thread and its answer back costs more than the inference.
+                        Some(version)
+                            if on_caller
+                                && version.loaded().inference_time.is_quick()
+                                && let Some(result) =
+                                    inference::try_infer(version, &request, self.interface) =>
+                        {
+                            self.node_done(node, shard, result, true);
+                            Ok(())
+                        }
+                        Some(version) => {
+                            let run = Arc::clone(self);
+                            let done: Done =
+                                Box::new(move |result| run.node_done(node, shard, result, false));
+                            inference::infer_async_on(
                                 version.clone(),
                                 &request,
                                 self.interface,
                                 done,
                             )
-                            .map_err(Some),
-                            None => Err(Some(internal(format!("node {node} has no model")))),
+                            .map_err(Some)
                         }
-                    }
+                        None => Err(Some(internal(format!("node {node} has no model")))),
+                    },
                     Ready::Custom(node, shard) => {
                         let run = Arc::clone(self);
                         inference::call_later_counted(move || {
@@ -410,7 +424,7 @@ impl Run {
                                 unreachable!("a custom node is planned as one");
                             };
                             let result = run.execute_custom(node, shard, work);
-                            run.node_done(node, shard, result);
+                            run.node_done(node, shard, result, false);
                         });
                         Ok(())
                     }
@@ -433,9 +447,15 @@ impl Run {
         finished
     }
 
-    /// A node's (or one shard's) callback (on a library thread, inside that node's job
-    /// callback).
-    fn node_done(self: &Arc<Self>, node: usize, shard: Option<usize>, result: Result<Response>) {
+    /// A node's (or one shard's) callback: on a library thread, inside that node's job
+    /// callback, or on the waiting caller's thread (`on_caller`) after an inline inference.
+    fn node_done(
+        self: &Arc<Self>,
+        node: usize,
+        shard: Option<usize>,
+        result: Result<Response>,
+        on_caller: bool,
+    ) {
         let mut progress = self.lock();
         progress.open -= 1;
         progress.accepted_any = true;
@@ -470,9 +490,10 @@ impl Run {
         };
         drop(progress);
         if !ready.is_empty() {
-            finished = finished.or(self.submit(ready));
+            finished = finished.or(self.submit(ready, on_caller));
         }
-        // Already on a library thread in a counted job callback: call back here.
+        // On a library thread in a counted job callback: call back here. (On the caller's
+        // thread the starter's hold keeps the run open, so it does not end here.)
         if let Some((done, result)) = finished {
             done(result);
         }
@@ -692,6 +713,19 @@ pub fn start(
     interface: Interface,
     done: Done,
 ) -> Result<()> {
+    begin(plan, manager, request, interface, done, false)
+}
+
+/// `start`; `caller_waits`: this thread waits for the answer, so nodes may run on it (see
+/// `Run::submit`) and `done` may run on it.
+fn begin(
+    plan: Arc<Plan>,
+    manager: &ServableManager,
+    request: &Request,
+    interface: Interface,
+    done: Done,
+    caller_waits: bool,
+) -> Result<()> {
     if !request.outputs.is_empty() {
         return Err(Error::with(
             StatusCode::NOT_IMPLEMENTED,
@@ -713,7 +747,7 @@ pub fn start(
         let tensor = request.inputs.get(name.as_bytes()).ok_or_else(|| {
             Error::with(
                 StatusCode::INVALID_MISSING_INPUT,
-                format!("required input: {name}"),
+                format!("Required input: {name}"),
             )
         })?;
         entry.insert(
@@ -739,7 +773,15 @@ pub fn start(
         .into();
     let flight = request.begin_flight()?;
     match plan.demultiply {
-        None => start_entries(plan, versions, entry, Some(flight), interface, done),
+        None => start_entries(
+            plan,
+            versions,
+            entry,
+            Some(flight),
+            interface,
+            done,
+            caller_waits,
+        ),
         Some(count) => super::gather::start(plan, versions, entry, flight, interface, done, count),
     }
 }
@@ -753,6 +795,7 @@ pub(super) fn start_entries(
     flight: Option<InFlightMark>,
     interface: Interface,
     done: Done,
+    caller_waits: bool,
 ) -> Result<()> {
     let nodes = plan.nodes.len();
     let run = Arc::new(Run {
@@ -794,7 +837,7 @@ pub(super) fn start_entries(
         first
     };
     // The starter's hold keeps the run open, so nothing ends it while submitting.
-    let ended_early = run.submit(first);
+    let ended_early = run.submit(first, caller_waits);
     debug_assert!(ended_early.is_none());
     let mut progress = run.lock();
     progress.open -= 1;
@@ -810,9 +853,14 @@ pub(super) fn start_entries(
         // Nothing was accepted: a refusal, with no callback.
         Some((_, Err(error))) if !accepted_any => Err(error),
         // Accepted work ended (or there was none: outputs straight from the inputs) while
-        // this thread submitted: the callback still runs on a library thread.
+        // this thread submitted: the callback runs here only if this thread waits for it,
+        // else on a library thread.
         Some((done, result)) => {
-            inference::call_back_later(done, result);
+            if caller_waits {
+                done(result);
+            } else {
+                inference::call_back_later(done, result);
+            }
             Ok(())
         }
     }
@@ -829,7 +877,7 @@ pub fn run(
     let done: Done = Box::new(move |result| {
         let _ = answer.send(result);
     });
-    start(plan, manager, request, interface, done)?;
+    begin(plan, manager, request, interface, done, true)?;
     // In a user callback on a library thread, the nodes' callbacks get another thread.
     let _blocking = Blocking::enter();
     answered
