@@ -1,6 +1,6 @@
 /*
  * test_pipeline_reload: the pipeline rows of OVMS's C-API config-change stress matrix
- * (c_api_stress_tests.cpp, StressCapiConfigChanges.*; spec ovms-c-api.md §5.2), through the
+ * (c_api_stress_tests.cpp, StressCapiConfigChanges.*; the rows: docs/reload.md), through the
  * public header only.
  *
  * The DAG is OVMS's `pipeline1Dummy`: input custom_dummy_input -> model `dummy` (b -> a) ->
