@@ -23,6 +23,8 @@
 // library read or allocate without bound.
 #define MAX_RANK 64
 
+
+
 // Tensor element types.
 typedef enum OVMS_DataType_enum {
   OVMS_DATATYPE_BF16 = 0,
@@ -729,8 +731,9 @@ OVMS_Status *OVMS_ServableMetadataOutput(OVMS_ServableMetadata *metadata, uint32
 
 // Writes the model's runtime info (rt_info) into `info` as a C++ `const ov::AnyMap*`, as OVMS
 // does: nested sections (such as "model_info") are `ov::AnyMap`s, values are `std::string`s
-// (the IR version an `int64_t`). The map is borrowed from `metadata`: the same pointer on every
-// call, valid until `OVMS_ServableMetadataDelete(metadata)` frees it; never free it yourself.
+// (the IR version an `int64_t`); a pipeline's is an empty map, as OVMS gives. The map is
+// borrowed from `metadata`: the same pointer on every call, valid until
+// `OVMS_ServableMetadataDelete(metadata)` frees it; never free it yourself.
 // It is read from the version's model file on the first call, by a small C++ part built
 // against OpenVINO's C++ headers (see README); a library built without them answers
 // `NOT_IMPLEMENTED` saying why, and a model file that can no longer be read `INTERNAL_ERROR`.
