@@ -227,6 +227,13 @@ pub fn pipeline_metadata(name: &str) -> Result<ServableMetadata> {
     pipeline::metadata(&manager, &pipelines, name, 0)
 }
 
+/// How many inputs a request for the pipeline `name` must have, with `pipeline_metadata`'s
+/// codes.
+pub fn pipeline_input_count(name: &str) -> Result<usize> {
+    let (manager, pipelines) = SERVER.servables()?;
+    pipeline::input_count(&manager, &pipelines, name, 0)
+}
+
 /// Whether the pipeline `name` serves now (ModelReady), whatever version is asked for.
 pub fn pipeline_ready(name: &str) -> Result<bool> {
     let (manager, pipelines) = SERVER.servables()?;

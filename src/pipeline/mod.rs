@@ -363,6 +363,20 @@ fn describe(name: &str, spec: &TensorSpec) -> TensorMetadata {
     TensorMetadata::new(name, spec.datatype, &spec.dims)
 }
 
+/// How many inputs a request for `name` must have (a model's, else the pipeline's), with the
+/// codes `metadata` gives, without describing every tensor.
+pub fn input_count(
+    manager: &ServableManager,
+    pipelines: &Pipelines,
+    name: &str,
+    version: i64,
+) -> Result<usize> {
+    match pipeline_for(manager, pipelines, name) {
+        None => Ok(manager.servable(name, version)?.loaded().inputs.len()),
+        Some(plan) => Ok(plan?.input_specs.len()),
+    }
+}
+
 /// `OVMS_GetServableMetadata`: a model's version, else a pipeline (the version is ignored, as
 /// in OVMS).
 pub fn metadata(

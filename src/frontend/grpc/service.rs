@@ -8,7 +8,8 @@ use super::proto::model_metadata_response::TensorMetadata as ProtoTensor;
 use super::proto::*;
 use super::status::to_grpc;
 use crate::frontend::infer::{
-    PIPELINE_VERSION, count_pipeline_request, infer, is_pipeline, pipeline_metadata, pipeline_ready,
+    PIPELINE_VERSION, count_pipeline_request, infer, is_pipeline, pipeline_input_count,
+    pipeline_metadata, pipeline_ready,
 };
 use crate::metrics::{Interface, Method, count_request};
 use crate::model::{Model, ServableMetadata, TensorMetadata, VersionState};
@@ -167,7 +168,7 @@ async fn model_infer(request: ModelInferRequest) -> Result<ModelInferResponse> {
     // A missing model or version, or a pipeline that does not serve, is reported before
     // anything about the tensors, as in OVMS. A pipeline's version is not looked at.
     let (expected_inputs, served_version) = if is_pipeline(&model_name) {
-        (pipeline_metadata(&model_name)?.inputs.len(), None)
+        (pipeline_input_count(&model_name)?, None)
     } else {
         let servable = SERVER.manager()?.servable(&model_name, version)?;
         let expected_inputs = servable.loaded().inputs.len();
