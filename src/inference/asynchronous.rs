@@ -8,7 +8,7 @@
 //! - `wait_for_callbacks` lets a server stop return only after every accepted job called back.
 
 use super::bind::{Occupied, bind, collect};
-use super::dispatcher::{self, Blocking, Task};
+use super::dispatcher::{self, Blocking, Delivery, Finishing, Task};
 use super::request::{InFlightMark, Request};
 use super::response::Response;
 use super::validate::{Plan, validate};
@@ -124,6 +124,16 @@ pub struct Job {
     /// Its measurements, when the server serves metrics; finished just before the callback,
     /// and dropped unfinished (a failure) if the job is refused or lost.
     meter: Option<RequestMeter>,
+    /// Set from the start of inference on a slot until OpenVINO reports its end.
+    running: Option<Running>,
+    /// The outcome, from the end of finishing until the callback takes it.
+    result: Option<Result<Response>>,
+}
+
+/// The slot a job's inference runs on, and since when.
+struct Running {
+    occupied: Occupied,
+    launched: Instant,
 }
 
 impl Job {
@@ -144,27 +154,28 @@ impl Job {
             meter.inferring();
         }
         let launcher = occupied.launcher();
-        // SAFETY: `Running` owns `occupied`, which owns the guard the launcher came from.
-        let launched = unsafe {
-            launcher.launch(Box::new(Running {
-                job: self,
-                occupied,
-                launched: Instant::now(),
-            }))
-        };
-        launched.map_err(|(running, error)| {
-            let Running { job, occupied, .. } = *running;
-            (job, occupied, inference_error(error))
+        self.running = Some(Running {
+            occupied,
+            launched: Instant::now(),
+        });
+        // SAFETY: the job owns `occupied` (in `running`), which owns the guard the launcher
+        // came from.
+        let launched = unsafe { launcher.launch(self) };
+        launched.map_err(|(mut job, error)| {
+            let running = job.running.take().expect("set before launching");
+            (job, running.occupied, inference_error(error))
         })
     }
 
-    /// The job's callback with `result`, to run on a dispatcher thread.
-    fn delivery(self: Box<Self>, result: Result<Response>) -> Task {
-        Box::new(move || self.deliver(result))
+    /// The job's callback with `result`, to run on a dispatcher thread: the job itself, so
+    /// nothing more is allocated.
+    fn delivery(mut self: Box<Self>, result: Result<Response>) -> Task {
+        self.result = Some(result);
+        self
     }
 
     /// Calls back, exactly once; the job (and its count) ends when this returns.
-    fn deliver(mut self: Box<Self>, result: Result<Response>) {
+    fn call_back(mut self: Box<Self>, result: Result<Response>) {
         let Some(done) = self.done.take() else {
             return;
         };
@@ -207,7 +218,7 @@ impl Job {
 
     /// Calls back with `result` on a library thread, as every callback.
     fn deliver_later(self: Box<Self>, result: Result<Response>) {
-        dispatcher::deliver(move || self.deliver(result));
+        dispatcher::deliver_boxed(self.delivery(result));
     }
 
     /// The job was not accepted: no callback; its count ends when it is dropped.
@@ -220,6 +231,8 @@ impl Drop for Job {
     /// A safety net for invariant 7 (docs/architecture.md): an accepted job that is dropped without having called
     /// back (a panic on its way) still calls back, with a failure.
     fn drop(&mut self) {
+        // The slot goes back first, as on every other path.
+        drop(self.running.take());
         if let Some(done) = self.done.take() {
             let accepted = self.accepted.take();
             let flight = self.flight.take();
@@ -267,40 +280,63 @@ impl QueuedJob for Job {
     }
 }
 
-/// A job whose inference was started on a slot.
-struct Running {
-    job: Box<Job>,
-    occupied: Occupied,
-    launched: Instant,
-}
-
-impl InFlight for Running {
+impl InFlight for Job {
     fn completed(mut self: Box<Self>) {
         // Stamped here, on OpenVINO's thread, so the hand-off to the dispatcher is not counted
         // as inference time (this touches no infer request).
-        if let Some(meter) = &mut self.job.meter {
+        if let Some(meter) = &mut self.meter {
             meter.inferred();
         }
-        let loaded = self.job.servable.loaded();
-        loaded.inference_time.record_async(self.launched.elapsed());
-        match &self.job.finisher {
-            Finisher::Dispatcher => dispatcher::finish(move || Some((*self).finish())),
+        if let Some(running) = &self.running {
+            let loaded = self.servable.loaded();
+            loaded
+                .inference_time
+                .record_async(running.launched.elapsed());
+        }
+        match &self.finisher {
+            Finisher::Dispatcher => dispatcher::finish_boxed(self),
             Finisher::Runtime(runtime) => {
                 // A runtime that is shutting down drops the task unrun: the slot then goes
                 // back with `Occupied`, and the job calls back with a failure (its safety net).
-                drop(runtime.clone().spawn(async move { (*self).finish()() }));
+                drop(
+                    runtime
+                        .clone()
+                        .spawn(async move { self.finish_running().deliver() }),
+                );
             }
         }
     }
 }
 
-impl Running {
-    /// On a dispatcher or runtime thread: the outcome from OpenVINO, the response, the slot restored and
-    /// released; returns the callback, which runs after.
-    fn finish(self) -> Task {
-        let Running {
-            job, mut occupied, ..
-        } = self;
+impl Finishing for Job {
+    fn finish(self: Box<Self>) -> Option<Task> {
+        Some(self.finish_running())
+    }
+}
+
+impl Delivery for Job {
+    fn deliver(mut self: Box<Self>) {
+        let result = self.result.take().unwrap_or_else(|| {
+            Err(Error::with(
+                StatusCode::INTERNAL_ERROR,
+                "the request was lost by an internal failure",
+            ))
+        });
+        self.call_back(result);
+    }
+}
+
+impl Job {
+    /// On a dispatcher or runtime thread: the outcome from OpenVINO, the response, the slot
+    /// restored and released; returns the callback, which runs after.
+    fn finish_running(mut self: Box<Self>) -> Task {
+        let Some(Running { mut occupied, .. }) = self.running.take() else {
+            return self.delivery(Err(Error::with(
+                StatusCode::INTERNAL_ERROR,
+                "a request finished that never ran",
+            )));
+        };
+        let job = &self;
         let result = catch_unwind(AssertUnwindSafe(|| {
             let mut result = occupied.parts().request.wait().map_err(inference_error);
             if result.is_ok() && fault::injected(Fault::Completion) {
@@ -316,7 +352,7 @@ impl Running {
         if catch_unwind(AssertUnwindSafe(move || drop(occupied))).is_err() {
             log::error!("releasing a slot panicked");
         }
-        job.delivery(result)
+        self.delivery(result)
     }
 }
 
@@ -363,6 +399,8 @@ fn accept_on(
         accepted_at: log::log_enabled!(log::Level::Debug).then(Instant::now),
         meter,
         finisher,
+        running: None,
+        result: None,
     }))
 }
 

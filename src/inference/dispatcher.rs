@@ -28,11 +28,32 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-/// A user callback to run (a delivery).
-pub type Task = Box<dyn FnOnce() + Send>;
+/// A user callback to run: a closure, or an async job that carries its own outcome (so the
+/// job's one allocation travels the whole completion path and nothing else is boxed).
+pub trait Delivery: Send {
+    fn deliver(self: Box<Self>);
+}
+
+impl<F: FnOnce() + Send> Delivery for F {
+    fn deliver(self: Box<Self>) {
+        (*self)()
+    }
+}
+
+pub type Task = Box<dyn Delivery>;
 
 /// Library work that never enters user code; it may hand back the delivery to run next.
-type Finish = Box<dyn FnOnce() -> Option<Task> + Send>;
+pub trait Finishing: Send {
+    fn finish(self: Box<Self>) -> Option<Task>;
+}
+
+impl<F: FnOnce() -> Option<Task> + Send> Finishing for F {
+    fn finish(self: Box<Self>) -> Option<Task> {
+        (*self)()
+    }
+}
+
+type Finish = Box<dyn Finishing>;
 
 /// At most this many threads run user callbacks at once; finishing work is not bounded by it.
 const MAX_IN_USER_CODE: usize = 256;
@@ -306,15 +327,25 @@ fn push(state: MutexGuard<'static, State>) {
 
 /// Queues library work on a dispatcher thread; what it returns, a user callback, runs next.
 pub fn finish(task: impl FnOnce() -> Option<Task> + Send + 'static) {
+    finish_boxed(Box::new(task));
+}
+
+/// As `finish`, for work that is boxed already.
+pub fn finish_boxed(task: Finish) {
     let mut state = lock();
-    state.finishes.push_back(Box::new(task));
+    state.finishes.push_back(task);
     push(state);
 }
 
 /// Queues a user callback to run on a dispatcher thread.
 pub fn deliver(task: impl FnOnce() + Send + 'static) {
+    deliver_boxed(Box::new(task));
+}
+
+/// As `deliver`, for a callback that is boxed already.
+pub fn deliver_boxed(task: Task) {
     let mut state = lock();
-    state.deliveries.push_back(Box::new(task));
+    state.deliveries.push_back(task);
     push(state);
 }
 
@@ -333,7 +364,7 @@ fn ensure_queued_taken() {
 fn run_or_queue(delivery: Task, marker: &Marker) {
     if IN_USER_CODE.fetch_add(1, SeqCst) >= MAX_IN_USER_CODE {
         IN_USER_CODE.fetch_sub(1, SeqCst);
-        deliver(delivery);
+        deliver_boxed(delivery);
         return;
     }
     run_user_code(delivery, marker);
@@ -351,7 +382,7 @@ fn run_user_code(delivery: Task, marker: &Marker) {
     }
     let _leave = Leave(marker);
     ensure_queued_taken();
-    if catch_unwind(AssertUnwindSafe(delivery)).is_err() {
+    if catch_unwind(AssertUnwindSafe(|| delivery.deliver())).is_err() {
         log::error!("a completion callback panicked");
     }
 }
@@ -417,7 +448,7 @@ fn work(marker: Marker) {
         state.taken += 1;
         drop(state);
         match work {
-            Work::Finish(task) => match catch_unwind(AssertUnwindSafe(task)) {
+            Work::Finish(task) => match catch_unwind(AssertUnwindSafe(|| task.finish())) {
                 Ok(Some(delivery)) => run_or_queue(delivery, &marker),
                 Ok(None) => {}
                 Err(_) => log::error!("finishing a request panicked"),
