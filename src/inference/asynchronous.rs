@@ -41,6 +41,9 @@ enum Finisher {
 /// Accepted jobs that have not called back yet. An atomic, so that counting takes no lock; the
 /// mutex only pairs with the condvar for `wait_for_callbacks`.
 static ACCEPTED: AtomicUsize = AtomicUsize::new(0);
+/// Threads in `wait_for_callbacks`: a job that ends with none waiting skips the lock and the
+/// notification (a futex call per request otherwise, since the condvar cannot tell).
+static WAITING_FOR_CALLBACKS: AtomicUsize = AtomicUsize::new(0);
 static DELIVERY: Mutex<()> = Mutex::new(());
 static ALL_DELIVERED: Condvar = Condvar::new();
 
@@ -62,6 +65,11 @@ impl Accepted {
 impl Drop for Accepted {
     fn drop(&mut self) {
         ACCEPTED.fetch_sub(1, SeqCst);
+        // Both SeqCst: a waiter that registered after this load reads the count after this
+        // decrement, so it needs no notification.
+        if WAITING_FOR_CALLBACKS.load(SeqCst) == 0 {
+            return;
+        }
         // Taking the lock orders this with a waiter between its check and its sleep.
         drop(DELIVERY.lock().unwrap_or_else(|e| e.into_inner()));
         ALL_DELIVERED.notify_all();
@@ -73,9 +81,11 @@ impl Drop for Accepted {
 pub fn wait_for_callbacks() {
     let mine = usize::from(IN_JOB_CALLBACK.with(Cell::get));
     let mut guard = DELIVERY.lock().unwrap_or_else(|e| e.into_inner());
+    WAITING_FOR_CALLBACKS.fetch_add(1, SeqCst);
     while ACCEPTED.load(SeqCst) > mine {
         guard = ALL_DELIVERED.wait(guard).unwrap_or_else(|e| e.into_inner());
     }
+    WAITING_FOR_CALLBACKS.fetch_sub(1, SeqCst);
 }
 
 /// Calls `done` with `result` on a library thread, counted as an accepted job until it
