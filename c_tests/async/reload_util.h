@@ -564,34 +564,29 @@ static AU_UNUSED long load_total(load *l) {
     return total;
 }
 
-/* "{code:count,...}" of the codes seen. */
-static AU_UNUSED void load_format_codes(load *l, char *out, size_t n) {
+/* "{<label><i>:<count>,...}" of the non-zero counts[from..to-1]. */
+static void format_counts(atomic_long *counts, int from, int to, const char *label, char *out, size_t n) {
     size_t used = (size_t)snprintf(out, n, "{");
     bool first = true;
-    for (int i = 0; i < NCODES && used < n; i++) {
-        long c = atomic_load(&l->codes[i]);
+    for (int i = from; i < to && used < n; i++) {
+        long c = atomic_load(&counts[i]);
         if (c == 0)
             continue;
-        used += (size_t)snprintf(out + used, n - used, "%s%d:%ld", first ? "" : ",", i, c);
+        used += (size_t)snprintf(out + used, n - used, "%s%s%d:%ld", first ? "" : ",", label, i, c);
         first = false;
     }
     if (used < n)
         snprintf(out + used, n - used, "}");
 }
 
+/* "{code:count,...}" of the codes seen. */
+static AU_UNUSED void load_format_codes(load *l, char *out, size_t n) {
+    format_counts(l->codes, 0, NCODES, "", out, n);
+}
+
 /* "{v<version>:count,...}" of the versions that answered OK. */
 static AU_UNUSED void load_format_versions(load *l, char *out, size_t n) {
-    size_t used = (size_t)snprintf(out, n, "{");
-    bool first = true;
-    for (int i = 1; i < 10 && used < n; i++) {
-        long c = atomic_load(&l->offsets[i]);
-        if (c == 0)
-            continue;
-        used += (size_t)snprintf(out + used, n - used, "%sv%d:%ld", first ? "" : ",", i, c);
-        first = false;
-    }
-    if (used < n)
-        snprintf(out + used, n - used, "}");
+    format_counts(l->offsets, 1, 10, "v", out, n);
 }
 
 /* ---- the stress matrix's rows ------------------------------------------------------------------------ */
