@@ -379,10 +379,9 @@ static AU_UNUSED void au_await(au_counter *c, long target, const char *expr, con
 #define AWAIT(counter, target) au_await((counter), (target), "AWAIT(" #counter ", " #target ")", __FILE__, __LINE__)
 
 /* ---- server ----------------------------------------------------------------------------------- */
-/* Starts the singleton server from configs/<file>, log level ERROR (keeps the output short). */
-static AU_UNUSED OVMS_Status *au_start_server(OVMS_Server *server, const char *config_file) {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", OVMS_ASYNC_CONFIG_DIR, config_file);
+/* Starts the singleton server from the config file at `path`, log level ERROR (keeps the output
+ * short); the watcher polls every `poll_seconds` (< 0: the library's default). */
+static AU_UNUSED OVMS_Status *au_start_server_path(OVMS_Server *server, const char *path, int poll_seconds) {
     OVMS_ServerSettings *settings = NULL;
     OVMS_ModelsSettings *models = NULL;
     OVMS_Status *status = OVMS_ServerSettingsNew(&settings);
@@ -390,6 +389,8 @@ static AU_UNUSED OVMS_Status *au_start_server(OVMS_Server *server, const char *c
         status = OVMS_ModelsSettingsNew(&models);
     if (status == NULL)
         status = OVMS_ServerSettingsSetLogLevel(settings, OVMS_LOG_ERROR);
+    if (status == NULL && poll_seconds >= 0)
+        status = OVMS_ServerSettingsSetFileSystemPollWaitSeconds(settings, (uint32_t)poll_seconds);
     if (status == NULL)
         status = OVMS_ModelsSettingsSetConfigPath(models, path);
     if (status == NULL)
@@ -397,6 +398,13 @@ static AU_UNUSED OVMS_Status *au_start_server(OVMS_Server *server, const char *c
     OVMS_ModelsSettingsDelete(models);
     OVMS_ServerSettingsDelete(settings);
     return status;
+}
+
+/* Starts the singleton server from configs/<file>, the watcher's poll interval left alone. */
+static AU_UNUSED OVMS_Status *au_start_server(OVMS_Server *server, const char *config_file) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", OVMS_ASYNC_CONFIG_DIR, config_file);
+    return au_start_server_path(server, path, -1);
 }
 
 typedef struct {
@@ -427,15 +435,17 @@ static AU_UNUSED au_slots au_get_slots(OVMS_Server *server, const char *name) {
 static const int64_t AU_DUMMY_SHAPE[2] = {1, 10};
 #define AU_DUMMY_N 10
 
-/* A request on `name` with input b bound to `input` (10 floats). */
-static AU_UNUSED OVMS_Status *au_dummy_request(OVMS_Server *server, const char *name, const float *input,
-                                               OVMS_InferenceRequest **out) {
+/* A request on (name, version) with its FP32 [1,10] input `input_name` bound to `input` (10
+ * floats): dummy's b, or the input of a pipeline that feeds dummy. */
+static AU_UNUSED OVMS_Status *au_dummy_request_on(OVMS_Server *server, const char *name, int64_t version,
+                                                  const char *input_name, const float *input,
+                                                  OVMS_InferenceRequest **out) {
     OVMS_InferenceRequest *request = NULL;
-    OVMS_Status *status = OVMS_InferenceRequestNew(&request, server, name, 0);
+    OVMS_Status *status = OVMS_InferenceRequestNew(&request, server, name, version);
     if (status == NULL)
-        status = OVMS_InferenceRequestAddInput(request, "b", OVMS_DATATYPE_FP32, AU_DUMMY_SHAPE, 2);
+        status = OVMS_InferenceRequestAddInput(request, input_name, OVMS_DATATYPE_FP32, AU_DUMMY_SHAPE, 2);
     if (status == NULL)
-        status = OVMS_InferenceRequestInputSetData(request, "b", input, AU_DUMMY_N * sizeof(float),
+        status = OVMS_InferenceRequestInputSetData(request, input_name, input, AU_DUMMY_N * sizeof(float),
                                                    OVMS_BUFFERTYPE_CPU, 0);
     if (status != NULL) {
         OVMS_InferenceRequestDelete(request);
@@ -443,6 +453,12 @@ static AU_UNUSED OVMS_Status *au_dummy_request(OVMS_Server *server, const char *
     }
     *out = request;
     return status;
+}
+
+/* A request on `name` (its default version) with input b bound to `input` (10 floats). */
+static AU_UNUSED OVMS_Status *au_dummy_request(OVMS_Server *server, const char *name, const float *input,
+                                               OVMS_InferenceRequest **out) {
+    return au_dummy_request_on(server, name, 0, "b", input, out);
 }
 
 /* Binds output a to the caller's `output` (10 floats). */
