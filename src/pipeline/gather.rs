@@ -107,7 +107,8 @@ fn stack(results: &mut [Option<Response>]) -> Result<Response> {
                     })
             })
             .collect::<Result<_>>()?;
-        outputs.push(stack_shards(Arc::clone(&output.name), &same)?);
+        let leading = [same.len() as i64];
+        outputs.push(stack_shards(Arc::clone(&output.name), &same, &leading)?);
     }
     Ok(Response {
         outputs,
@@ -115,13 +116,28 @@ fn stack(results: &mut [Option<Response>]) -> Result<Response> {
     })
 }
 
-/// One tensor's shards copied once, in shard order, into a tensor with a new first dimension
-/// (the shards' count): PIPELINE_INCONSISTENT_SHARD_DIMENSIONS when the shards differ in type
-/// or shape, as OVMS's gather.
-pub(super) fn stack_shards(name: Arc<CStr>, shards: &[&ResponseOutput]) -> Result<ResponseOutput> {
+/// One tensor's shards copied once, in shard order, into a tensor with new first dimensions
+/// `leading` (the shards' count, or one count per level whose product it is, the outermost
+/// first): PIPELINE_INCONSISTENT_SHARD_DIMENSIONS when the shards differ in type or shape, as
+/// OVMS's gather.
+pub(super) fn stack_shards(
+    name: Arc<CStr>,
+    shards: &[&ResponseOutput],
+    leading: &[i64],
+) -> Result<ResponseOutput> {
     let Some(first) = shards.first() else {
         return Err(Error::new(StatusCode::PIPELINE_DEMULTIPLEXER_NO_RESULTS));
     };
+    if leading.iter().product::<i64>() != shards.len() as i64 {
+        return Err(Error::with(
+            StatusCode::INTERNAL_ERROR,
+            format!(
+                "{} shards of {} stacked as {leading:?}",
+                shards.len(),
+                name.to_string_lossy()
+            ),
+        ));
+    }
     let mut total = 0usize;
     for shard in shards {
         if matches!(shard.data, OutputData::Strings(_)) {
@@ -163,8 +179,8 @@ pub(super) fn stack_shards(name: Arc<CStr>, shards: &[&ResponseOutput]) -> Resul
         }
         at += byte_size;
     }
-    let mut shape = Vec::with_capacity(first.shape.len() + 1);
-    shape.push(shards.len() as i64);
+    let mut shape = Vec::with_capacity(first.shape.len() + leading.len());
+    shape.extend_from_slice(leading);
     shape.extend_from_slice(&first.shape);
     Ok(ResponseOutput {
         name,
@@ -430,7 +446,7 @@ mod tests {
         let first = tensor("a", &[1, 2], &[1.0, 2.0]);
         let second = tensor("a", &[1, 2], &[3.0, 4.0]);
         let name: Arc<CStr> = std::ffi::CString::new("o").unwrap().into();
-        let stacked = stack_shards(Arc::clone(&name), &[&first, &second]).unwrap();
+        let stacked = stack_shards(Arc::clone(&name), &[&first, &second], &[2]).unwrap();
         assert_eq!(stacked.shape, vec![2, 1, 2]);
         let (data, byte_size, _, _) = stacked.data();
         // SAFETY: the stacked output holds `byte_size` bytes of f32 values.
@@ -438,7 +454,9 @@ mod tests {
         assert_eq!(values, [1.0, 2.0, 3.0, 4.0]);
         let other = tensor("a", &[1, 3], &[0.0; 3]);
         assert_eq!(
-            stack_shards(name, &[&first, &other]).err().map(|e| e.code),
+            stack_shards(name, &[&first, &other], &[2])
+                .err()
+                .map(|e| e.code),
             Some(StatusCode::PIPELINE_INCONSISTENT_SHARD_DIMENSIONS)
         );
     }
