@@ -15,7 +15,8 @@
  * - two levels (split rank 4 splits [1, 3, 2, 10] into 3 rows, each split again into 2 shards
  *   of [1, 10]): both gathered at the response (out [3, 2, 1, 10]), the inner one gathered by
  *   add_sub + 10 and the outer at the response, and the entry's demultiply_count 2 around a
- *   node split of 3 ([2, 1, 3, 10] in, [2, 3, 1, 10] out); sync, a batch of async requests
+ *   node split of 3 ([2, 1, 3, 10] in, [2, 3, 1, 10] out), also with both levels gathered by
+ *   nodes (gather_from_node "split", then "request"); sync, a batch of async requests
  *   with one callback each, a node failing in the inner shards, a dynamic count with two
  *   demultiplexers refused at loading (NOT_IMPLEMENTED, as OVMS), and the metadata's
  *   dimensions, one per level, the outermost first;
@@ -171,6 +172,8 @@ static const dm_nested_case dm_nested_cases[] = {
     {"demux_nested", {1, 3, 2, DM_ROW}, {3, 2, 1, DM_ROW}, 1.0f},
     {"demux_nested_gathered", {1, 3, 2, DM_ROW}, {3, 2, 1, DM_ROW}, 11.0f},
     {"demux_entry_nested", {2, 1, 3, DM_ROW}, {2, 3, 1, DM_ROW}, 1.0f},
+    /* The same levels, gathered by nodes: add_sub + 10 from split, then + 100 from request. */
+    {"demux_entry_gathered", {2, 1, 3, DM_ROW}, {2, 3, 1, DM_ROW}, 111.0f},
 };
 enum { DM_NESTED_CASES = sizeof dm_nested_cases / sizeof dm_nested_cases[0] };
 
@@ -460,7 +463,8 @@ static void test_a_dynamic_count_with_two_demultiplexers_fails_loading(void) {
 
 /* One dimension per level the response gathers, the outermost first: [3, 2, 1, 10]; the
  * inner level gathered by add_sub (3 any-size dimensions): [3, -1, -1, -1]; the entry's
- * level around a node's: [2, 3, 1, 10]. The inputs as split declares them (rank 4: [1, any,
+ * level around a node's: [2, 3, 1, 10]; both gathered by add_sub (rank 4): what it declares.
+ * The inputs as split declares them (rank 4: [1, any,
  * any, any]; behind the entry's count of 2: [2, 1, any, any]). */
 static void test_nested_metadata_has_one_dimension_per_level(void) {
     static const struct {
@@ -470,6 +474,7 @@ static void test_nested_metadata_has_one_dimension_per_level(void) {
         {"demux_nested", {3, 2, 1, DM_ROW}, {1, -1, -1, -1}},
         {"demux_nested_gathered", {3, -1, -1, -1}, {1, -1, -1, -1}},
         {"demux_entry_nested", {2, 3, 1, DM_ROW}, {2, 1, -1, -1}},
+        {"demux_entry_gathered", {-1, -1, -1, -1}, {2, 1, -1, -1}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         OVMS_ServableMetadata *metadata = NULL;

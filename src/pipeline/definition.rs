@@ -94,11 +94,12 @@ pub struct PlannedNode {
     /// This node's own `demultiply_count`: its outputs are split along their first dimension
     /// and the nodes after it, up to its gather, run once per shard (0 or -1: any count).
     pub demultiply: Option<i32>,
-    /// The node demultiplexers (indices) whose shards this node runs in, outermost first: it
-    /// runs once per shard path, one shard index per level (empty: once per request, or per
-    /// entry shard).
+    /// The demultiplexers (node indices, or `Plan::entry_level` for the pipeline's own
+    /// `demultiply_count`) whose shards this node runs in, outermost first: it runs once per
+    /// shard path, one shard index per level (empty: once per request).
     pub levels: Vec<usize>,
-    /// The demultiplexer whose shards this node stacks at its inputs (`gather_from_node`).
+    /// The demultiplexer (as in `levels`) whose shards this node stacks at its inputs
+    /// (`gather_from_node`).
     pub gathers: Option<usize>,
 }
 
@@ -110,15 +111,22 @@ pub struct Plan {
     /// (pipeline output name, its source), sorted by name.
     pub outputs: Vec<(String, Source)>,
     /// The pipeline's own `demultiply_count`: each request is split along its inputs' first
-    /// dimension, every shard runs the nodes, and the outputs are stacked again (0 or -1: any
-    /// count).
+    /// dimension, the nodes reading the request run once per shard (the outermost level,
+    /// `entry_level`) (0 or -1: any count).
     pub demultiply: Option<i32>,
-    /// The node demultiplexers no node gathers, outermost first: the response stacks the
-    /// shards' outputs along one new dimension per level.
+    /// The demultiplexers no node gathers, outermost first: the response stacks the shards'
+    /// outputs along one new dimension per level.
     pub exit_levels: Vec<usize>,
     /// The pipeline's inputs as the nodes that consume them need them, sorted by name.
     pub input_specs: Vec<(String, TensorSpec)>,
     pub output_specs: Vec<(String, TensorSpec)>,
+}
+
+impl Plan {
+    /// The entry's own shard level in `levels`, `gathers` and `exit_levels`: after the nodes.
+    pub fn entry_level(&self) -> usize {
+        self.nodes.len()
+    }
 }
 
 fn failed(code: StatusCode, pipeline: &str, why: String) -> Error {
@@ -394,9 +402,13 @@ pub fn validate(
                 }
                 let mut wanted_dims = wanted.dims.clone();
                 if let Some(demultiplexer) = gathers {
-                    let source_node = &config.nodes[demultiplexer];
-                    let count = source_node.demultiply_count.unwrap_or(-1);
-                    check_shard_dims(pipeline, &source_node.name, count, &wanted_dims)?;
+                    let (name, count) = match config.nodes.get(demultiplexer) {
+                        Some(source_node) => {
+                            (source_node.name.as_str(), source_node.demultiply_count)
+                        }
+                        None => (ENTRY, config.demultiply_count),
+                    };
+                    check_shard_dims(pipeline, name, count.unwrap_or(-1), &wanted_dims)?;
                     wanted_dims.remove(0);
                 }
                 if !shapes_match(&wanted_dims, &given_dims) {
@@ -544,8 +556,8 @@ pub fn validate(
         };
         output_specs.push((name.clone(), spec));
     }
-    // Demultiplexed at the entry: the requests carry the shards' dimension first, and the
-    // exit stacks the shards' outputs along it.
+    // Demultiplexed at the entry: the requests carry the shards' dimension first (the
+    // outputs have it from `exit_levels`, when no node gathers the entry).
     let shards = |spec: &mut TensorSpec| {
         if spec.datatype == DataType::UNDEFINED && spec.dims.is_empty() {
             return;
@@ -566,9 +578,6 @@ pub fn validate(
                     format!("demultiplication of strings is unsupported: input {name}"),
                 ));
             }
-            shards(spec);
-        }
-        for (_, spec) in output_specs.iter_mut() {
             shards(spec);
         }
     }
@@ -612,7 +621,8 @@ fn check_shard_dims(pipeline: &str, demultiplexer: &str, count: i32, dims: &[Dim
     Ok(())
 }
 
-/// The node a `gather_from_node` names, which must be a node demultiplexer.
+/// The demultiplexer a `gather_from_node` names: a node demultiplexer, or the entry when the
+/// pipeline demultiplies (its level's id: after the nodes).
 fn gather_source(
     config: &PipelineConfig,
     index: &BTreeMap<&str, usize>,
@@ -630,14 +640,9 @@ fn gather_source(
         )
     };
     if from == ENTRY {
-        // The entry's shards are gathered at the response only (OVMS would also let a node
-        // gather them).
+        // As OVMS: the entry is a demultiplexer like a node when the pipeline demultiplies.
         if config.demultiply_count.is_some() {
-            return Err(failed(
-                StatusCode::PIPELINE_NODE_GATHER_FROM_ENTRY_NODE,
-                pipeline,
-                format!("node name: {gatherer}, have gather_from: {from}"),
-            ));
+            return Ok(config.nodes.len());
         }
         return Err(not_demultiplexer());
     }
@@ -662,9 +667,16 @@ fn gather_source(
 /// The first dimension the response's gather of `demultiplexer` adds: its count, or for a
 /// dynamic one what a custom node declares for its first output (any for a model).
 fn gather_dim(config: &PipelineConfig, node_ports: &[ModelPorts], demultiplexer: usize) -> Dim {
-    match config.nodes[demultiplexer].demultiply_count {
+    let Some(node) = config.nodes.get(demultiplexer) else {
+        // The entry's level: its count, or any.
+        return match config.demultiply_count {
+            Some(count) if count > 0 => Dim::fixed(i64::from(count)),
+            _ => Dim::any(),
+        };
+    };
+    match node.demultiply_count {
         Some(count) if count > 0 => Dim::fixed(i64::from(count)),
-        _ => match config.nodes[demultiplexer].kind {
+        _ => match node.kind {
             NodeKind::Custom { .. } => node_ports[demultiplexer]
                 .outputs
                 .values()
@@ -827,9 +839,9 @@ fn plan_shards(
 }
 
 /// Each node's shard levels, outermost first, from its inputs (in dependency order): a
-/// demultiplexer's consumers run one level deeper, a gather one level shallower; the entry's
-/// own level is not one (`gather.rs` runs the whole plan per entry shard). Returns the
-/// levels the response gathers. The order check before made every input of a node agree.
+/// demultiplexer's consumers (the entry's too, when the pipeline demultiplies) run one level
+/// deeper, a gather one level shallower. Returns the levels the response gathers. The order
+/// check before made every input of a node agree.
 fn shard_levels(
     pipeline: &str,
     nodes: &mut [PlannedNode],
@@ -842,6 +854,7 @@ fn shard_levels(
     // The levels a consumer of `source` sees before its own gather.
     let seen = |levels: &[Option<Vec<usize>>], source: &Source| -> Vec<usize> {
         match source {
+            Source::Request(_) if is_demultiplexer(count) => vec![count],
             Source::Request(_) => Vec::new(),
             Source::Node(from, _) => {
                 let mut seen = levels[*from].clone().unwrap_or_default();
@@ -1404,8 +1417,8 @@ mod tests {
         config.demultiply_count = Some(3);
         let plan = validate(&config, &models, &mut no_libraries).unwrap();
         assert_eq!(plan.input_specs[0].1.dims[0], Dim::fixed(3));
-        // A node demultiplexer inside the entry's shards: the entry's level is the outermost
-        // (each entry shard runs the plan), then the node's.
+        // A node demultiplexer inside the entry's shards: the entry's level (after the nodes)
+        // is the outermost, then the node's.
         let mut nested = pipeline(
             &["in"],
             &[
@@ -1416,8 +1429,10 @@ mod tests {
         );
         nested.demultiply_count = Some(2);
         let plan = validate(&nested, &models, &mut no_libraries).unwrap();
-        assert_eq!(plan.nodes[1].levels, [0]);
-        assert_eq!(plan.exit_levels, [0]);
+        assert_eq!(plan.entry_level(), 2);
+        assert_eq!(plan.nodes[0].levels, [2]);
+        assert_eq!(plan.nodes[1].levels, [2, 0]);
+        assert_eq!(plan.exit_levels, [2, 0]);
         assert_eq!(plan.input_specs[0].1, spec(DataType::FP32, &[2, 1, 10]));
         assert_eq!(plan.output_specs[0].1, spec(DataType::FP32, &[2, 3, 1, 10]));
         // With a dynamic count there, as OVMS: refused.
@@ -1763,11 +1778,15 @@ mod tests {
             code(&entry),
             StatusCode::PIPELINE_NODE_GATHER_FROM_NOT_DEMULTIPLEXER
         );
+        // As OVMS: a node gathers the entry's shards when the pipeline demultiplies.
         entry.demultiply_count = Some(-1);
-        assert_eq!(
-            code(&entry),
-            StatusCode::PIPELINE_NODE_GATHER_FROM_ENTRY_NODE
-        );
+        let plan = validate(&entry, &models, &mut no_libraries).unwrap();
+        assert_eq!(plan.nodes[0].levels, [2]);
+        assert!(plan.nodes[1].levels.is_empty());
+        assert_eq!(plan.nodes[1].gathers, Some(2));
+        assert!(plan.exit_levels.is_empty());
+        assert_eq!(plan.input_specs[0].1.dims[0], Dim::any());
+        assert_eq!(plan.output_specs[0].1, spec(DataType::FP32, &[3, 1, 10]));
     }
 
     #[test]

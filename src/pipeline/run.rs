@@ -18,7 +18,9 @@
 //! node (`gather_from_node`) closes the innermost level: once every shard under its own path
 //! answered, it stacks their outputs once into a tensor with a new first dimension, in shard
 //! order. The response gathers the levels no node closes in one stacking per output: the
-//! instances in order are the row-major layout of one new dimension per level.
+//! instances in order are the row-major layout of one new dimension per level. The pipeline's
+//! own `demultiply_count` is the outermost level: the nodes reading the request run once per
+//! entry shard, their inputs views into the caller's buffers.
 //!
 //! Exactly once: the run ends when no node it submitted is still open, so every slot it used
 //! was released and nothing reads the caller's buffers any more; only then is the callback
@@ -189,7 +191,28 @@ impl Run {
                     .entry
                     .get(name)
                     .ok_or_else(|| Error::with(StatusCode::INVALID_MISSING_INPUT, name.clone()))?;
-                Ok((tensor.datatype, tensor.shape.clone(), tensor.buffer))
+                let levels = &self.plan.nodes[consumer].levels;
+                let entry_level = self.plan.entry_level();
+                if levels.first() != Some(&entry_level) {
+                    return Ok((tensor.datatype, tensor.shape.clone(), tensor.buffer));
+                }
+                // The consumer runs in the entry's shards: a view of its shard of the caller's
+                // buffer, without a copy (`entry_shards` checked the first dimension).
+                let inner: usize = levels[1..]
+                    .iter()
+                    .map(|&d| progress.shard_counts[d])
+                    .product();
+                let shards = progress.shard_counts[entry_level].max(1);
+                let shard = instance / inner.max(1);
+                let buffer = tensor.buffer.map(|b| {
+                    let step = b.byte_size / shards;
+                    Buffer {
+                        data: b.data.cast::<u8>().wrapping_add(shard * step).cast(),
+                        byte_size: step,
+                        ..b
+                    }
+                });
+                Ok((tensor.datatype, tensor.shape[1..].to_vec(), buffer))
             }
             Source::Node(from, output) => {
                 let from_depth = self.plan.nodes[*from].levels.len();
@@ -830,56 +853,44 @@ fn begin(
         })
         .collect::<Result<Vec<Option<Servable>>>>()?
         .into();
+    // The pipeline's own demultiplexing: the entry level's count.
+    let entry_shards = match plan.demultiply {
+        Some(count) => super::gather::entry_shards(&entry, count)?,
+        None => 0,
+    };
     let flight = request.begin_flight()?;
-    match plan.demultiply {
-        None => start_entries(
-            plan,
-            versions,
-            entry,
-            Some(flight),
-            interface,
-            done,
-            caller_waits,
-        ),
-        Some(count) => super::gather::start(plan, versions, entry, flight, interface, done, count),
-    }
-}
-
-/// Starts `plan` on these inputs (the whole request's, or one shard's); `flight` is dropped
-/// just before `done` runs. Accepted or refused as `start`.
-pub(super) fn start_entries(
-    plan: Arc<Plan>,
-    versions: Arc<[Option<Servable>]>,
-    entry: BTreeMap<String, EntryTensor>,
-    flight: Option<InFlightMark>,
-    interface: Interface,
-    done: Done,
-    caller_waits: bool,
-) -> Result<()> {
     let nodes = plan.nodes.len();
-    let run = Arc::new(Run {
+    let progress = Progress {
+        responses: (0..nodes).map(|_| Vec::new()).collect(),
+        waiting_for: vec![Vec::new(); nodes],
+        shards_done: vec![Vec::new(); nodes],
+        // A dynamic count is known once its demultiplexer answered; the entry's level last.
+        shard_counts: plan
+            .nodes
+            .iter()
+            .map(|n| n.demultiply.map_or(0, |c| usize::try_from(c).unwrap_or(0)))
+            .chain([entry_shards])
+            .collect(),
+        gathered: BTreeMap::new(),
+        open: 1,
+        accepted_any: false,
+        failure: None,
+        done: Some(done),
+        flight: Some(flight),
+    };
+    let run = Run {
+        plan,
         versions,
         interface,
         entry,
-        progress: Mutex::new(Progress {
-            responses: (0..nodes).map(|_| Vec::new()).collect(),
-            waiting_for: vec![Vec::new(); nodes],
-            shards_done: vec![Vec::new(); nodes],
-            // A dynamic count is known once its demultiplexer answered.
-            shard_counts: plan
-                .nodes
-                .iter()
-                .map(|n| n.demultiply.map_or(0, |c| usize::try_from(c).unwrap_or(0)))
-                .collect(),
-            gathered: BTreeMap::new(),
-            open: 1,
-            accepted_any: false,
-            failure: None,
-            done: Some(done),
-            flight,
-        }),
-        plan,
-    });
+        progress: Mutex::new(progress),
+    };
+    launch(Arc::new(run), caller_waits)
+}
+
+/// Submits the nodes `run` can start with; its flight mark is dropped just before its
+/// callback runs. Accepted or refused as `start`.
+fn launch(run: Arc<Run>, caller_waits: bool) -> Result<()> {
     let first = {
         let mut progress = run.lock();
         for (i, node) in run.plan.nodes.iter().enumerate() {
@@ -888,14 +899,21 @@ pub(super) fn start_entries(
             }
         }
         let mut first = Vec::new();
-        for (i, node) in run.plan.nodes.iter().enumerate() {
-            if node.dependencies == 0 {
-                match run.prepare(&mut progress, i, 0) {
+        // The nodes reading only the request: once, or once per entry shard.
+        let starting = run
+            .plan
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.dependencies == 0);
+        'starting: for (i, _) in starting {
+            for instance in 0..progress.responses[i].len() {
+                match run.prepare(&mut progress, i, instance) {
                     Ok(ready) => first.push(ready),
                     Err(error) => {
                         progress.failure = Some(error);
                         first.clear();
-                        break;
+                        break 'starting;
                     }
                 }
             }
