@@ -258,6 +258,60 @@ mod tests {
     }
 
     #[test]
+    fn the_entry_splits_when_its_inputs_agree() {
+        let inputs = |shapes: &[&[i64]]| -> BTreeMap<String, EntryTensor> {
+            shapes
+                .iter()
+                .enumerate()
+                .map(|(i, shape)| {
+                    let tensor = EntryTensor {
+                        datatype: DataType::FP32 as u32,
+                        shape: shape.to_vec(),
+                        buffer: None,
+                    };
+                    (format!("in{i}"), tensor)
+                })
+                .collect()
+        };
+        assert_eq!(entry_shards(&inputs(&[&[3, 1, 10]]), 3).unwrap(), 3);
+        assert_eq!(
+            entry_shards(&inputs(&[&[4, 1, 10], &[4, 2, 2]]), -1).unwrap(),
+            4
+        );
+        let cases: [(&[&[i64]], i32, StatusCode); 5] = [
+            (
+                &[&[3, 1, 10]],
+                2,
+                StatusCode::PIPELINE_WRONG_DIMENSION_SIZE_TO_DEMULTIPLY,
+            ),
+            (
+                &[&[3, 1, 10], &[4, 1, 10]],
+                -1,
+                StatusCode::PIPELINE_WRONG_DIMENSION_SIZE_TO_DEMULTIPLY,
+            ),
+            (
+                &[&[3, 10]],
+                3,
+                StatusCode::PIPELINE_WRONG_NUMBER_OF_DIMENSIONS_TO_DEMULTIPLY,
+            ),
+            (
+                &[&[0, 1, 10]],
+                -1,
+                StatusCode::PIPELINE_DEMULTIPLEXER_NO_RESULTS,
+            ),
+            (
+                &[&[DEMULTIPLY_LIMIT + 1, 1, 1]],
+                -1,
+                StatusCode::PIPELINE_TOO_LARGE_DIMENSION_SIZE_TO_DEMULTIPLY,
+            ),
+        ];
+        for (shapes, count, expected) in cases {
+            let got = entry_shards(&inputs(shapes), count).map_err(|e| e.code);
+            assert_eq!(got, Err(expected), "{shapes:?} count {count}");
+        }
+    }
+
+    #[test]
     fn shards_stack_in_order_and_must_agree() {
         let first = tensor("a", &[1, 2], &[1.0, 2.0]);
         let second = tensor("a", &[1, 2], &[3.0, 4.0]);
@@ -268,6 +322,20 @@ mod tests {
         // SAFETY: the stacked output holds `byte_size` bytes of f32 values.
         let values = unsafe { std::slice::from_raw_parts(data.cast::<f32>(), byte_size / 4) };
         assert_eq!(values, [1.0, 2.0, 3.0, 4.0]);
+        // Two levels of two shards each: one dimension per level, the shards in path order.
+        let four = [&first, &second, &second, &first];
+        let nested = stack_shards(Arc::clone(&name), &four, &[2, 2]).unwrap();
+        assert_eq!(nested.shape, vec![2, 2, 1, 2]);
+        let (data, byte_size, _, _) = nested.data();
+        // SAFETY: the stacked output holds `byte_size` bytes of f32 values.
+        let values = unsafe { std::slice::from_raw_parts(data.cast::<f32>(), byte_size / 4) };
+        assert_eq!(values, [1.0, 2.0, 3.0, 4.0, 3.0, 4.0, 1.0, 2.0]);
+        assert_eq!(
+            stack_shards(Arc::clone(&name), &four, &[3])
+                .err()
+                .map(|e| e.code),
+            Some(StatusCode::INTERNAL_ERROR)
+        );
         let other = tensor("a", &[1, 3], &[0.0; 3]);
         assert_eq!(
             stack_shards(name, &[&first, &other], &[2])
