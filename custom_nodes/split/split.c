@@ -2,7 +2,9 @@
  * "split_results" [N, 1, d...]: with demultiply_count N (or -1/0, dynamic) on the node, each of
  * the N shards is one [1, d...] row of the input. The values are copied unchanged.
  *
- * params: "fail" ("1": execute returns 1, for tests of a failing node). */
+ * params: "fail" ("1": execute returns 1, for tests of a failing node), "rank" (3..8: declare
+ * inputs and outputs of that many dimensions instead of 3, for a split whose shards another
+ * split demultiplies again). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,33 +75,45 @@ int execute(const struct CustomNodeTensor* inputs, int inputsCount, struct Custo
     return 0;
 }
 
-static int one_info(struct CustomNodeTensorInfo** info, int* infoCount, const char* name, const uint64_t shape[3]) {
+/* The declared rank: "rank" when it is 3..8, else 3. */
+static uint64_t rank_of(const struct CustomNodeParam* params, int paramsCount) {
+    for (int i = 0; i < paramsCount; i++) {
+        if (params[i].key != NULL && strcmp(params[i].key, "rank") == 0 && params[i].value != NULL) {
+            long rank = strtol(params[i].value, NULL, 10);
+            if (rank >= 3 && rank <= 8) {
+                return (uint64_t)rank;
+            }
+        }
+    }
+    return 3;
+}
+
+/* One tensor of `rank` dimensions, any size (0) but dimension `one_at`, which is 1. */
+static int one_info(struct CustomNodeTensorInfo** info, int* infoCount, const char* name, uint64_t rank, uint64_t one_at) {
     struct CustomNodeTensorInfo* entry = malloc(sizeof(*entry));
-    uint64_t* dims = malloc(3 * sizeof(uint64_t));
+    uint64_t* dims = calloc(rank, sizeof(uint64_t));
     if (entry == NULL || dims == NULL) {
         free(entry);
         free(dims);
         return 1;
     }
-    memcpy(dims, shape, 3 * sizeof(uint64_t));
+    dims[one_at] = 1;
     entry->name = name;
     entry->dims = dims;
-    entry->dimsCount = 3;
+    entry->dimsCount = rank;
     entry->precision = FP32;
     *info = entry;
     *infoCount = 1;
     return 0;
 }
 
-/* 0 is "any size": [1, N, X] in, [N, 1, X] out. */
+/* 0 is "any size": [1, N, X...] in, [N, 1, X...] out. */
 int getInputsInfo(struct CustomNodeTensorInfo** info, int* infoCount, const struct CustomNodeParam* params, int paramsCount, void* customNodeLibraryInternalManager) {
-    static const uint64_t shape[3] = {1, 0, 0};
-    return one_info(info, infoCount, INPUT_NAME, shape);
+    return one_info(info, infoCount, INPUT_NAME, rank_of(params, paramsCount), 0);
 }
 
 int getOutputsInfo(struct CustomNodeTensorInfo** info, int* infoCount, const struct CustomNodeParam* params, int paramsCount, void* customNodeLibraryInternalManager) {
-    static const uint64_t shape[3] = {0, 1, 0};
-    return one_info(info, infoCount, OUTPUT_NAME, shape);
+    return one_info(info, infoCount, OUTPUT_NAME, rank_of(params, paramsCount), 1);
 }
 
 int release(void* ptr, void* customNodeLibraryInternalManager) {

@@ -94,10 +94,12 @@ pub struct PlannedNode {
     /// This node's own `demultiply_count`: its outputs are split along their first dimension
     /// and the nodes after it, up to its gather, run once per shard (0 or -1: any count).
     pub demultiply: Option<i32>,
-    /// The demultiplexer (a node index) whose shards this node runs once each; `None`: once
-    /// per request (or per entry shard).
-    pub shard_of: Option<usize>,
-    /// The demultiplexer whose shards this node stacks at its inputs (`gather_from_node`).
+    /// The demultiplexers (node indices, or `Plan::entry_level` for the pipeline's own
+    /// `demultiply_count`) whose shards this node runs in, outermost first: it runs once per
+    /// shard path, one shard index per level (empty: once per request).
+    pub levels: Vec<usize>,
+    /// The demultiplexer (as in `levels`) whose shards this node stacks at its inputs
+    /// (`gather_from_node`).
     pub gathers: Option<usize>,
 }
 
@@ -109,14 +111,22 @@ pub struct Plan {
     /// (pipeline output name, its source), sorted by name.
     pub outputs: Vec<(String, Source)>,
     /// The pipeline's own `demultiply_count`: each request is split along its inputs' first
-    /// dimension, every shard runs the nodes, and the outputs are stacked again (0 or -1: any
-    /// count).
+    /// dimension, the nodes reading the request run once per shard (the outermost level,
+    /// `entry_level`) (0 or -1: any count).
     pub demultiply: Option<i32>,
-    /// The node demultiplexer no node gathers: the response stacks its shards' outputs.
-    pub gathered_at_exit: Option<usize>,
+    /// The demultiplexers no node gathers, outermost first: the response stacks the shards'
+    /// outputs along one new dimension per level.
+    pub exit_levels: Vec<usize>,
     /// The pipeline's inputs as the nodes that consume them need them, sorted by name.
     pub input_specs: Vec<(String, TensorSpec)>,
     pub output_specs: Vec<(String, TensorSpec)>,
+}
+
+impl Plan {
+    /// The entry's own shard level in `levels`, `gathers` and `exit_levels`: after the nodes.
+    pub fn entry_level(&self) -> usize {
+        self.nodes.len()
+    }
 }
 
 fn failed(code: StatusCode, pipeline: &str, why: String) -> Error {
@@ -392,9 +402,13 @@ pub fn validate(
                 }
                 let mut wanted_dims = wanted.dims.clone();
                 if let Some(demultiplexer) = gathers {
-                    let source_node = &config.nodes[demultiplexer];
-                    let count = source_node.demultiply_count.unwrap_or(-1);
-                    check_shard_dims(pipeline, &source_node.name, count, &wanted_dims)?;
+                    let (name, count) = match config.nodes.get(demultiplexer) {
+                        Some(source_node) => {
+                            (source_node.name.as_str(), source_node.demultiply_count)
+                        }
+                        None => (ENTRY, config.demultiply_count),
+                    };
+                    check_shard_dims(pipeline, name, count.unwrap_or(-1), &wanted_dims)?;
                     wanted_dims.remove(0);
                 }
                 if !shapes_match(&wanted_dims, &given_dims) {
@@ -451,7 +465,7 @@ pub fn validate(
             dependants: Vec::new(),
             dependencies: 0,
             demultiply: node.demultiply_count,
-            shard_of: None,
+            levels: Vec::new(),
             gathers,
         });
     }
@@ -479,7 +493,7 @@ pub fn validate(
         })
         .collect();
     check_cycles_and_reach(pipeline, &nodes, &depends_on, &outputs)?;
-    let gathered_at_exit = plan_shards(pipeline, config, &mut nodes, &depends_on, &outputs)?;
+    let exit_levels = plan_shards(pipeline, config, &mut nodes, &depends_on, &outputs)?;
     for (i, deps) in depends_on.iter().enumerate() {
         nodes[i].dependencies = deps.len();
         for &d in deps {
@@ -526,22 +540,24 @@ pub fn validate(
             }
             Source::Node(i, output) => {
                 let mut spec = node_ports[*i].outputs[output].clone();
-                if let Some(demultiplexer) = gathered_at_exit {
-                    // The response stacks the shards along a new first dimension (a
-                    // demultiplexer's own output already has it).
-                    if *i == demultiplexer {
+                if !exit_levels.is_empty() {
+                    // The response stacks each level's shards along a new dimension, the
+                    // outermost first (a demultiplexer's own output already has its own).
+                    if nodes[*i].demultiply.is_some() {
                         spec.dims.remove(0);
                     }
-                    spec.dims
-                        .insert(0, gather_dim(config, &node_ports, demultiplexer));
+                    let gathered = exit_levels
+                        .iter()
+                        .map(|&d| gather_dim(config, &node_ports, d));
+                    spec.dims.splice(0..0, gathered);
                 }
                 spec
             }
         };
         output_specs.push((name.clone(), spec));
     }
-    // Demultiplexed at the entry: the requests carry the shards' dimension first, and the
-    // exit stacks the shards' outputs along it.
+    // Demultiplexed at the entry: the requests carry the shards' dimension first (the
+    // outputs have it from `exit_levels`, when no node gathers the entry).
     let shards = |spec: &mut TensorSpec| {
         if spec.datatype == DataType::UNDEFINED && spec.dims.is_empty() {
             return;
@@ -564,16 +580,13 @@ pub fn validate(
             }
             shards(spec);
         }
-        for (_, spec) in output_specs.iter_mut() {
-            shards(spec);
-        }
     }
     Ok(Plan {
         name: config.name.clone(),
         nodes,
         outputs,
         demultiply: config.demultiply_count,
-        gathered_at_exit,
+        exit_levels,
         input_specs,
         output_specs,
     })
@@ -608,7 +621,8 @@ fn check_shard_dims(pipeline: &str, demultiplexer: &str, count: i32, dims: &[Dim
     Ok(())
 }
 
-/// The node a `gather_from_node` names, which must be a node demultiplexer.
+/// The demultiplexer a `gather_from_node` names: a node demultiplexer, or the entry when the
+/// pipeline demultiplies (its level's id: after the nodes).
 fn gather_source(
     config: &PipelineConfig,
     index: &BTreeMap<&str, usize>,
@@ -626,14 +640,9 @@ fn gather_source(
         )
     };
     if from == ENTRY {
-        // The entry's shards are gathered at the response only (OVMS would also let a node
-        // gather them).
+        // As OVMS: the entry is a demultiplexer like a node when the pipeline demultiplies.
         if config.demultiply_count.is_some() {
-            return Err(failed(
-                StatusCode::PIPELINE_NODE_GATHER_FROM_ENTRY_NODE,
-                pipeline,
-                format!("node name: {gatherer}, have gather_from: {from}"),
-            ));
+            return Ok(config.nodes.len());
         }
         return Err(not_demultiplexer());
     }
@@ -658,9 +667,16 @@ fn gather_source(
 /// The first dimension the response's gather of `demultiplexer` adds: its count, or for a
 /// dynamic one what a custom node declares for its first output (any for a model).
 fn gather_dim(config: &PipelineConfig, node_ports: &[ModelPorts], demultiplexer: usize) -> Dim {
-    match config.nodes[demultiplexer].demultiply_count {
+    let Some(node) = config.nodes.get(demultiplexer) else {
+        // The entry's level: its count, or any.
+        return match config.demultiply_count {
+            Some(count) if count > 0 => Dim::fixed(i64::from(count)),
+            _ => Dim::any(),
+        };
+    };
+    match node.demultiply_count {
         Some(count) if count > 0 => Dim::fixed(i64::from(count)),
-        _ => match config.nodes[demultiplexer].kind {
+        _ => match node.kind {
             NodeKind::Custom { .. } => node_ports[demultiplexer]
                 .outputs
                 .values()
@@ -675,16 +691,15 @@ fn gather_dim(config: &PipelineConfig, node_ports: &[ModelPorts], demultiplexer:
 /// OVMS's order check of demultiplexers and gathers (PIPELINE_WRONG_DEMULTIPLEXER_GATHER_NODES_ORDER):
 /// walking back from the response, each path meets the demultiplexers in the reverse order of
 /// their gathers, every path reaching a node carries the same open shard levels, and none is
-/// open at the entry. Then each node learns the demultiplexer whose shards it runs in; nesting
-/// one demultiplexer's shards inside another's is refused (NOT_IMPLEMENTED). Returns the
-/// demultiplexer the response gathers.
+/// open at the entry. Then each node learns the shard levels it runs at (`shard_levels`).
+/// Returns the levels the response gathers, outermost first.
 fn plan_shards(
     pipeline: &str,
     config: &PipelineConfig,
     nodes: &mut [PlannedNode],
     depends_on: &[BTreeSet<usize>],
     outputs: &[(String, Source)],
-) -> Result<Option<usize>> {
+) -> Result<Vec<usize>> {
     let count = nodes.len();
     // Walk ids: the nodes by index, then the entry and the exit.
     let entry = count;
@@ -762,10 +777,8 @@ fn plan_shards(
         vec![exit_gathers.clone()]
     };
     let mut to_check: Vec<(usize, Levels)> = vec![(exit, start)];
-    // Per node: the levels its dependencies see (compared between paths, as OVMS does) and
-    // the levels it runs at itself.
+    // Per node: the levels its dependencies see (compared between paths, as OVMS does).
     let mut visited: BTreeMap<usize, Levels> = BTreeMap::new();
-    let mut own_levels: BTreeMap<usize, Levels> = BTreeMap::new();
     while let Some((id, levels)) = to_check.pop() {
         for &connected in &connections[id] {
             let mut next = levels.clone();
@@ -788,7 +801,6 @@ fn plan_shards(
                     next.pop();
                 }
             }
-            own_levels.entry(connected).or_insert_with(|| next.clone());
             let gathers = gather_set(connected);
             if !gathers.is_empty() {
                 next.push(gathers);
@@ -816,36 +828,103 @@ fn plan_shards(
             }
         }
     }
-    let nested = |inner: usize, outer: &BTreeSet<usize>| {
-        failed(
-            StatusCode::NOT_IMPLEMENTED,
-            pipeline,
-            format!(
-                "nested demultiplexing is not served: node {} runs inside the shards of {}; gather them before demultiplying again",
-                name(inner),
-                list(outer)
-            ),
-        )
-    };
-    if exit_gathers.len() > 1 {
-        let inner = *exit_gathers.iter().next_back().unwrap_or(&entry);
-        return Err(nested(inner, &exit_gathers));
-    }
-    for (id, node) in nodes.iter_mut().enumerate() {
-        let levels = own_levels.get(&id).cloned().unwrap_or_default();
-        if levels.len() > 1 || levels.iter().any(|l| l.len() > 1) {
-            let outer: BTreeSet<usize> = levels.iter().flatten().copied().collect();
-            return Err(nested(id, &outer));
-        }
-        if let Some(outer) = levels.first() {
-            if is_demultiplexer(id) {
-                return Err(nested(id, outer));
+    shard_levels(
+        pipeline,
+        nodes,
+        depends_on,
+        outputs,
+        &is_demultiplexer,
+        &wrong_order,
+    )
+}
+
+/// Each node's shard levels, outermost first, from its inputs (in dependency order): a
+/// demultiplexer's consumers (the entry's too, when the pipeline demultiplies) run one level
+/// deeper, a gather one level shallower. Returns the levels the response gathers. The order
+/// check before made every input of a node agree.
+fn shard_levels(
+    pipeline: &str,
+    nodes: &mut [PlannedNode],
+    depends_on: &[BTreeSet<usize>],
+    outputs: &[(String, Source)],
+    is_demultiplexer: &dyn Fn(usize) -> bool,
+    wrong_order: &dyn Fn(String) -> Error,
+) -> Result<Vec<usize>> {
+    let count = nodes.len();
+    // The levels a consumer of `source` sees before its own gather.
+    let seen = |levels: &[Option<Vec<usize>>], source: &Source| -> Vec<usize> {
+        match source {
+            Source::Request(_) if is_demultiplexer(count) => vec![count],
+            Source::Request(_) => Vec::new(),
+            Source::Node(from, _) => {
+                let mut seen = levels[*from].clone().unwrap_or_default();
+                if is_demultiplexer(*from) {
+                    seen.push(*from);
+                }
+                seen
             }
-            // The entry's shards each run the whole plan (gather.rs): no node level here.
-            node.shard_of = outer.first().copied().filter(|&d| d < count);
+        }
+    };
+    let mut levels: Vec<Option<Vec<usize>>> = vec![None; count];
+    let mut remaining: Vec<usize> = depends_on.iter().map(BTreeSet::len).collect();
+    let mut ready: Vec<usize> = (0..count).filter(|&i| remaining[i] == 0).collect();
+    while let Some(id) = ready.pop() {
+        let mut agreed: Option<Vec<usize>> = None;
+        for (_, source) in &nodes[id].inputs {
+            let mut own = seen(&levels, source);
+            if let Some(gathered) = nodes[id].gathers
+                && own.pop() != Some(gathered)
+            {
+                return Err(wrong_order(format!(
+                    "node: {} gathers from a demultiplexer that is not its innermost level",
+                    nodes[id].name
+                )));
+            }
+            match &agreed {
+                Some(known) if *known != own => {
+                    return Err(wrong_order(format!(
+                        "inputs of node: {} come from different demultiply levels",
+                        nodes[id].name
+                    )));
+                }
+                Some(_) => {}
+                None => agreed = Some(own),
+            }
+        }
+        levels[id] = Some(agreed.unwrap_or_default());
+        for (next, deps) in depends_on.iter().enumerate() {
+            if deps.contains(&id) {
+                remaining[next] -= 1;
+                if remaining[next] == 0 {
+                    ready.push(next);
+                }
+            }
         }
     }
-    Ok(exit_gathers.first().copied().filter(|&d| d < count))
+    for (node, own) in nodes.iter_mut().zip(levels.iter_mut()) {
+        node.levels = own.take().ok_or_else(|| {
+            failed(
+                StatusCode::INTERNAL_ERROR,
+                pipeline,
+                format!("node: {} was not ordered", node.name),
+            )
+        })?;
+    }
+    let finished: Vec<Option<Vec<usize>>> = nodes.iter().map(|n| Some(n.levels.clone())).collect();
+    let mut exit_levels: Option<Vec<usize>> = None;
+    for (_, source) in outputs {
+        let own = seen(&finished, source);
+        match &exit_levels {
+            Some(known) if *known != own => {
+                return Err(wrong_order(
+                    "the response reads tensors from different demultiply levels".into(),
+                ));
+            }
+            Some(_) => {}
+            None => exit_levels = Some(own),
+        }
+    }
+    Ok(exit_levels.unwrap_or_default())
 }
 
 /// OVMS walks the graph back from the exit node: a loop is PIPELINE_CYCLE_FOUND, and a node
@@ -998,6 +1077,12 @@ mod tests {
             // A gather's model: the shards stacked, [3,1,10] (or [4,1,10]) in and out.
             "gather3" => Some(one("b", "a", fp(&[3, 1, 10]))),
             "gather4" => Some(one("b", "a", fp(&[4, 1, 10]))),
+            "split2" => Some(ModelPorts {
+                inputs: BTreeMap::from([("b".to_string(), fp(&[1, 10]))]),
+                outputs: BTreeMap::from([("a".to_string(), fp(&[2, 1, 10]))]),
+            }),
+            "gather2" => Some(one("b", "a", fp(&[2, 1, 10]))),
+            "gather3x2" => Some(one("b", "a", fp(&[3, 2, 1, 10]))),
             "strings" => Some(ModelPorts {
                 inputs: BTreeMap::from([("b".to_string(), spec(DataType::STRING, &[-1]))]),
                 outputs: BTreeMap::from([("a".to_string(), fp(&[3, 1, 10]))]),
@@ -1332,7 +1417,8 @@ mod tests {
         config.demultiply_count = Some(3);
         let plan = validate(&config, &models, &mut no_libraries).unwrap();
         assert_eq!(plan.input_specs[0].1.dims[0], Dim::fixed(3));
-        // A node demultiplexer inside the entry's shards: nesting is not served.
+        // A node demultiplexer inside the entry's shards: the entry's level (after the nodes)
+        // is the outermost, then the node's.
         let mut nested = pipeline(
             &["in"],
             &[
@@ -1341,7 +1427,16 @@ mod tests {
             ],
             &[("o", "n", "out")],
         );
-        nested.demultiply_count = Some(3);
+        nested.demultiply_count = Some(2);
+        let plan = validate(&nested, &models, &mut no_libraries).unwrap();
+        assert_eq!(plan.entry_level(), 2);
+        assert_eq!(plan.nodes[0].levels, [2]);
+        assert_eq!(plan.nodes[1].levels, [2, 0]);
+        assert_eq!(plan.exit_levels, [2, 0]);
+        assert_eq!(plan.input_specs[0].1, spec(DataType::FP32, &[2, 1, 10]));
+        assert_eq!(plan.output_specs[0].1, spec(DataType::FP32, &[2, 3, 1, 10]));
+        // With a dynamic count there, as OVMS: refused.
+        nested.demultiply_count = Some(-1);
         assert_eq!(code(&nested), StatusCode::NOT_IMPLEMENTED);
     }
 
@@ -1377,9 +1472,9 @@ mod tests {
         );
         let plan = validate(&implicit, &models, &mut no_libraries).unwrap();
         assert_eq!(plan.nodes[0].demultiply, Some(3));
-        assert_eq!(plan.nodes[0].shard_of, None);
-        assert_eq!(plan.nodes[1].shard_of, Some(0));
-        assert_eq!(plan.gathered_at_exit, Some(0));
+        assert!(plan.nodes[0].levels.is_empty());
+        assert_eq!(plan.nodes[1].levels, [0]);
+        assert_eq!(plan.exit_levels, [0]);
         assert_eq!(plan.output_specs[0].1, spec(DataType::FP32, &[3, 1, 10]));
         assert_eq!(plan.input_specs[0].1, spec(DataType::FP32, &[1, 10]));
         // Gathered by a node: its output is the model's own; dynamic count.
@@ -1393,10 +1488,10 @@ mod tests {
             &[("o", "g", "out")],
         );
         let plan = validate(&explicit, &models, &mut no_libraries).unwrap();
-        assert_eq!(plan.nodes[1].shard_of, Some(0));
-        assert_eq!(plan.nodes[2].shard_of, None);
+        assert_eq!(plan.nodes[1].levels, [0]);
+        assert!(plan.nodes[2].levels.is_empty());
         assert_eq!(plan.nodes[2].gathers, Some(0));
-        assert_eq!(plan.gathered_at_exit, None);
+        assert!(plan.exit_levels.is_empty());
         assert_eq!(plan.output_specs[0].1, spec(DataType::FP32, &[3, 1, 10]));
         // Gathered at the response, dynamic: any count first.
         let dynamic = pipeline(
@@ -1424,10 +1519,64 @@ mod tests {
             &[("o", "m", "out")],
         );
         let plan = validate(&twice, &models, &mut no_libraries).unwrap();
-        let shard_of: Vec<Option<usize>> = plan.nodes.iter().map(|n| n.shard_of).collect();
-        assert_eq!(shard_of, [None, Some(0), None, Some(2)]);
-        assert_eq!(plan.gathered_at_exit, Some(2));
+        let levels: Vec<&[usize]> = plan.nodes.iter().map(|n| n.levels.as_slice()).collect();
+        assert_eq!(levels, [&[][..], &[0], &[], &[2]]);
+        assert_eq!(plan.exit_levels, [2]);
         assert_eq!(plan.output_specs[0].1, spec(DataType::FP32, &[3, 1, 10]));
+    }
+
+    #[test]
+    fn nested_demultiplexers_add_one_level_each() {
+        // Both levels gathered at the response: one dimension each, the outer first.
+        let both = pipeline(
+            &["in"],
+            &[
+                demultiplexer("outer", "split3", 3, ("request", "in")),
+                demultiplexer("inner", "split2", 2, ("outer", "out")),
+                dummy("n", ("inner", "out")),
+            ],
+            &[("o", "n", "out"), ("p", "inner", "out")],
+        );
+        let plan = validate(&both, &models, &mut no_libraries).unwrap();
+        let levels: Vec<&[usize]> = plan.nodes.iter().map(|n| n.levels.as_slice()).collect();
+        assert_eq!(levels, [&[][..], &[0], &[0, 1]]);
+        assert_eq!(plan.exit_levels, [0, 1]);
+        assert_eq!(plan.output_specs[0].1, spec(DataType::FP32, &[3, 2, 1, 10]));
+        // The inner demultiplexer's own output: its first dimension is its level's.
+        assert_eq!(plan.output_specs[1].1, spec(DataType::FP32, &[3, 2, 1, 10]));
+        // The inner level gathered by a node, the outer one at the response.
+        let inner_gathered = pipeline(
+            &["in"],
+            &[
+                demultiplexer("outer", "split3", 3, ("request", "in")),
+                demultiplexer("inner", "split2", 2, ("outer", "out")),
+                dummy("n", ("inner", "out")),
+                gather("g", "gather2", "inner", ("n", "out")),
+            ],
+            &[("o", "g", "out")],
+        );
+        let plan = validate(&inner_gathered, &models, &mut no_libraries).unwrap();
+        let levels: Vec<&[usize]> = plan.nodes.iter().map(|n| n.levels.as_slice()).collect();
+        assert_eq!(levels, [&[][..], &[0], &[0, 1], &[0]]);
+        assert_eq!(plan.nodes[3].gathers, Some(1));
+        assert_eq!(plan.exit_levels, [0]);
+        assert_eq!(plan.output_specs[0].1, spec(DataType::FP32, &[3, 2, 1, 10]));
+        // Both gathered by nodes, innermost first: nothing left for the response.
+        let all_gathered = pipeline(
+            &["in"],
+            &[
+                demultiplexer("outer", "split3", 3, ("request", "in")),
+                demultiplexer("inner", "split2", 2, ("outer", "out")),
+                dummy("n", ("inner", "out")),
+                gather("g", "gather2", "inner", ("n", "out")),
+                gather("h", "gather3x2", "outer", ("g", "out")),
+            ],
+            &[("o", "h", "out")],
+        );
+        let plan = validate(&all_gathered, &models, &mut no_libraries).unwrap();
+        assert!(plan.nodes[4].levels.is_empty());
+        assert!(plan.exit_levels.is_empty());
+        assert_eq!(plan.output_specs[0].1, spec(DataType::FP32, &[3, 2, 1, 10]));
     }
 
     #[test]
@@ -1534,17 +1683,69 @@ mod tests {
                 StatusCode::PIPELINE_STRING_DEMUILTIPLICATION_UNSUPPORTED,
             ),
             (
-                // A demultiplexer inside another's shards.
+                // A demultiplexer inside another's shards, one dynamic: OVMS refuses it.
+                pipeline(
+                    &["in"],
+                    &[
+                        split(),
+                        demultiplexer("inner", "dynamic_split", -1, ("s", "out")),
+                        dummy("n", ("inner", "out")),
+                    ],
+                    &[("o", "n", "out")],
+                ),
+                StatusCode::NOT_IMPLEMENTED,
+            ),
+            (
+                // Two levels: the inner one gathered, then a node reading the outer shards
+                // and a node of the inner ones at once.
                 pipeline(
                     &["in"],
                     &[
                         split(),
                         demultiplexer("inner", "split3", 3, ("s", "out")),
                         dummy("n", ("inner", "out")),
+                        node(
+                            "both",
+                            "add",
+                            &[("input1", "n", "out"), ("input2", "s", "out")],
+                            &[("sum", "out")],
+                        ),
                     ],
-                    &[("o", "n", "out")],
+                    &[("o", "both", "out")],
                 ),
-                StatusCode::NOT_IMPLEMENTED,
+                StatusCode::PIPELINE_WRONG_DEMULTIPLEXER_GATHER_NODES_ORDER,
+            ),
+            (
+                // The outer level gathered while the inner one is still open (not LIFO).
+                pipeline(
+                    &["in"],
+                    &[
+                        split(),
+                        demultiplexer("inner", "split3", 3, ("s", "out")),
+                        dummy("n", ("inner", "out")),
+                        with(
+                            &node("g", "gather3", &[("b", "n", "out")], &[("a", "out")]),
+                            r#""gather_from_node": "s""#,
+                        ),
+                    ],
+                    &[("o", "g", "out")],
+                ),
+                StatusCode::PIPELINE_WRONG_DEMULTIPLEXER_GATHER_NODES_ORDER,
+            ),
+            (
+                // Two demultiplexers side by side, both gathered at the response: no path
+                // holds both.
+                pipeline(
+                    &["in"],
+                    &[
+                        split(),
+                        demultiplexer("t", "split3", 3, ("request", "in")),
+                        dummy("n", ("s", "out")),
+                        dummy("m", ("t", "out")),
+                    ],
+                    &[("o", "n", "out"), ("p", "m", "out")],
+                ),
+                StatusCode::PIPELINE_WRONG_DEMULTIPLEXER_GATHER_NODES_ORDER,
             ),
             (
                 pipeline(
@@ -1577,11 +1778,15 @@ mod tests {
             code(&entry),
             StatusCode::PIPELINE_NODE_GATHER_FROM_NOT_DEMULTIPLEXER
         );
+        // As OVMS: a node gathers the entry's shards when the pipeline demultiplies.
         entry.demultiply_count = Some(-1);
-        assert_eq!(
-            code(&entry),
-            StatusCode::PIPELINE_NODE_GATHER_FROM_ENTRY_NODE
-        );
+        let plan = validate(&entry, &models, &mut no_libraries).unwrap();
+        assert_eq!(plan.nodes[0].levels, [2]);
+        assert!(plan.nodes[1].levels.is_empty());
+        assert_eq!(plan.nodes[1].gathers, Some(2));
+        assert!(plan.exit_levels.is_empty());
+        assert_eq!(plan.input_specs[0].1.dims[0], Dim::any());
+        assert_eq!(plan.output_specs[0].1, spec(DataType::FP32, &[3, 1, 10]));
     }
 
     #[test]

@@ -1,127 +1,40 @@
-//! A pipeline demultiplexed at its entry (its own `demultiply_count`, as in OVMS's
-//! demultiplexing documentation): the request's inputs are split along their first dimension into
-//! shards (views into the caller's buffers, no copy), each shard runs the pipeline's nodes as a
-//! run of its own, and the shards' outputs are stacked again along a new first dimension.
-//! The request calls back once, when every shard's run has ended.
-//!
-//! Also the checks and the stacking a node demultiplexer's run uses (`run.rs`): how many
-//! shards its outputs split into (`shard_count`), and one tensor's shards copied once into a
-//! tensor with a new first dimension (`stack_shards`).
+//! The checks and the stacking demultiplexing uses (`run.rs`, as in OVMS's demultiplexing
+//! documentation): how many shards a request's inputs split into for the pipeline's own
+//! `demultiply_count` (`entry_shards`) and a node demultiplexer's outputs (`shard_count`), and
+//! one tensor's shards copied once into a tensor with new first dimensions (`stack_shards`).
 
-use super::definition::Plan;
-use super::run::{EntryTensor, start_entries};
-use crate::inference::{self, Buffer, Done, InFlightMark, OutputData, Response, ResponseOutput};
-use crate::metrics::Interface;
-use crate::model::Servable;
+use super::run::EntryTensor;
+use crate::inference::{OutputData, ResponseOutput};
 use crate::status::{Error, Result, StatusCode};
 use std::collections::BTreeMap;
 use std::ffi::CStr;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 /// The most shards OVMS splits one request into.
 pub(super) const DEMULTIPLY_LIMIT: i64 = 10_000;
 
-struct Progress {
-    /// Each shard's response, in shard order.
-    results: Vec<Option<Response>>,
-    /// Shards whose run has not ended, plus one while the starter starts them.
-    open: usize,
-    accepted_any: bool,
-    failure: Option<Error>,
-    done: Option<Done>,
-    flight: Option<InFlightMark>,
-}
-
-struct Gather {
-    progress: Mutex<Progress>,
-}
-
-type Finished = (Done, Result<Response>);
-
-impl Gather {
-    fn lock(&self) -> MutexGuard<'_, Progress> {
-        self.progress.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// A shard's run ended (on a library thread, inside a counted callback).
-    fn shard_done(&self, shard: usize, result: Result<Response>) {
-        let mut progress = self.lock();
-        progress.open -= 1;
-        progress.accepted_any = true;
-        match result {
-            Ok(response) => progress.results[shard] = Some(response),
-            Err(error) => {
-                progress.failure.get_or_insert(error);
-            }
-        }
-        let finished = if progress.open == 0 {
-            finish(&mut progress)
-        } else {
-            None
-        };
-        drop(progress);
-        if let Some((done, result)) = finished {
-            done(result);
-        }
-    }
-}
-
-fn finish(progress: &mut Progress) -> Option<Finished> {
-    let done = progress.done.take()?;
-    let result = match progress.failure.take() {
-        Some(error) => Err(error),
-        None => stack(&mut progress.results),
-    };
-    progress.results.clear();
-    drop(progress.flight.take());
-    Some((done, result))
-}
-
-/// The shards' responses stacked output by output along a new first dimension, in shard order.
-fn stack(results: &mut [Option<Response>]) -> Result<Response> {
-    let shards: Vec<Response> = results
-        .iter_mut()
-        .map(Option::take)
-        .collect::<Option<_>>()
-        .ok_or_else(|| Error::with(StatusCode::INTERNAL_ERROR, "a shard has no response"))?;
+/// One tensor's shards copied once, in shard order, into a tensor with new first dimensions
+/// `leading` (the shards' count, or one count per level whose product it is, the outermost
+/// first): PIPELINE_INCONSISTENT_SHARD_DIMENSIONS when the shards differ in type or shape, as
+/// OVMS's gather.
+pub(super) fn stack_shards(
+    name: Arc<CStr>,
+    shards: &[&ResponseOutput],
+    leading: &[i64],
+) -> Result<ResponseOutput> {
     let Some(first) = shards.first() else {
         return Err(Error::new(StatusCode::PIPELINE_DEMULTIPLEXER_NO_RESULTS));
     };
-    let mut outputs = Vec::with_capacity(first.outputs.len());
-    for (j, output) in first.outputs.iter().enumerate() {
-        let same: Vec<&ResponseOutput> = shards
-            .iter()
-            .map(|shard| {
-                shard
-                    .outputs
-                    .get(j)
-                    .filter(|o| o.name == output.name)
-                    .ok_or_else(|| {
-                        Error::with(
-                            StatusCode::PIPELINE_INCONSISTENT_SHARD_DIMENSIONS,
-                            format!(
-                                "output {}: missing in a shard",
-                                output.name.to_string_lossy()
-                            ),
-                        )
-                    })
-            })
-            .collect::<Result<_>>()?;
-        outputs.push(stack_shards(Arc::clone(&output.name), &same)?);
+    if leading.iter().product::<i64>() != shards.len() as i64 {
+        return Err(Error::with(
+            StatusCode::INTERNAL_ERROR,
+            format!(
+                "{} shards of {} stacked as {leading:?}",
+                shards.len(),
+                name.to_string_lossy()
+            ),
+        ));
     }
-    Ok(Response {
-        outputs,
-        parameters: Vec::new(),
-    })
-}
-
-/// One tensor's shards copied once, in shard order, into a tensor with a new first dimension
-/// (the shards' count): PIPELINE_INCONSISTENT_SHARD_DIMENSIONS when the shards differ in type
-/// or shape, as OVMS's gather.
-pub(super) fn stack_shards(name: Arc<CStr>, shards: &[&ResponseOutput]) -> Result<ResponseOutput> {
-    let Some(first) = shards.first() else {
-        return Err(Error::new(StatusCode::PIPELINE_DEMULTIPLEXER_NO_RESULTS));
-    };
     let mut total = 0usize;
     for shard in shards {
         if matches!(shard.data, OutputData::Strings(_)) {
@@ -163,8 +76,8 @@ pub(super) fn stack_shards(name: Arc<CStr>, shards: &[&ResponseOutput]) -> Resul
         }
         at += byte_size;
     }
-    let mut shape = Vec::with_capacity(first.shape.len() + 1);
-    shape.push(shards.len() as i64);
+    let mut shape = Vec::with_capacity(first.shape.len() + leading.len());
+    shape.extend_from_slice(leading);
     shape.extend_from_slice(&first.shape);
     Ok(ResponseOutput {
         name,
@@ -235,25 +148,14 @@ pub(super) fn shard_count(node: &str, tensors: &[&ResponseOutput], count: i32) -
     usize::try_from(shards).map_err(|_| Error::new(StatusCode::INTERNAL_ERROR))
 }
 
-fn demultiply_error(code: StatusCode, why: String) -> Error {
-    Error::with(code, why)
-}
-
-/// Splits the request into shards and starts one run per shard. Accepted or refused as
-/// `run::start`: refused (no callback) only if no shard was accepted.
-pub(super) fn start(
-    plan: Arc<Plan>,
-    versions: Arc<[Option<Servable>]>,
-    entry: BTreeMap<String, EntryTensor>,
-    flight: InFlightMark,
-    interface: Interface,
-    done: Done,
-    count: i32,
-) -> Result<()> {
+/// How many shards the request's inputs split into for the pipeline's own `demultiply_count`,
+/// checked as OVMS checks them: at least 3 dimensions, at most DEMULTIPLY_LIMIT shards, the
+/// same first dimension in every input (the fixed `count` if there is one), and at least one.
+pub(super) fn entry_shards(entry: &BTreeMap<String, EntryTensor>, count: i32) -> Result<usize> {
     let mut shards: Option<i64> = None;
-    for (name, tensor) in &entry {
+    for (name, tensor) in entry {
         if tensor.shape.len() < 3 {
-            return Err(demultiply_error(
+            return Err(Error::with(
                 StatusCode::PIPELINE_WRONG_NUMBER_OF_DIMENSIONS_TO_DEMULTIPLY,
                 format!(
                     "input {name}: {} dimensions; demultiplying needs at least 3",
@@ -263,13 +165,13 @@ pub(super) fn start(
         }
         let n = tensor.shape[0];
         if n > DEMULTIPLY_LIMIT {
-            return Err(demultiply_error(
+            return Err(Error::with(
                 StatusCode::PIPELINE_TOO_LARGE_DIMENSION_SIZE_TO_DEMULTIPLY,
                 format!("input {name}: dim[0] {n}; at most {DEMULTIPLY_LIMIT}"),
             ));
         }
         if (count > 0 && n != i64::from(count)) || shards.is_some_and(|s| s != n) {
-            return Err(demultiply_error(
+            return Err(Error::with(
                 StatusCode::PIPELINE_WRONG_DIMENSION_SIZE_TO_DEMULTIPLY,
                 format!(
                     "input {name}: dim[0] {n}, expected {}",
@@ -283,82 +185,12 @@ pub(super) fn start(
         }
         shards = Some(n);
     }
-    let n = shards.unwrap_or(0).max(0) as usize;
-    if n == 0 {
-        return Err(Error::with(
+    match usize::try_from(shards.unwrap_or(0)) {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(Error::with(
             StatusCode::PIPELINE_DEMULTIPLEXER_NO_RESULTS,
             "the request has no shard to run",
-        ));
-    }
-    let gather = Arc::new(Gather {
-        progress: Mutex::new(Progress {
-            results: (0..n).map(|_| None).collect(),
-            open: n + 1,
-            accepted_any: false,
-            failure: None,
-            done: Some(done),
-            flight: Some(flight),
-        }),
-    });
-    for shard in 0..n {
-        let shard_entry = entry
-            .iter()
-            .map(|(name, tensor)| {
-                let buffer = tensor.buffer.map(|b| {
-                    let step = b.byte_size / n;
-                    Buffer {
-                        // A view into the caller's buffer: shard `shard` of `n` equal parts.
-                        data: b.data.cast::<u8>().wrapping_add(shard * step).cast(),
-                        byte_size: step,
-                        ..b
-                    }
-                });
-                let shard_tensor = EntryTensor {
-                    datatype: tensor.datatype,
-                    shape: tensor.shape[1..].to_vec(),
-                    buffer,
-                };
-                (name.clone(), shard_tensor)
-            })
-            .collect();
-        let shard_gather = Arc::clone(&gather);
-        let shard_done: Done = Box::new(move |result| shard_gather.shard_done(shard, result));
-        let started = start_entries(
-            Arc::clone(&plan),
-            Arc::clone(&versions),
-            shard_entry,
-            None,
-            interface,
-            shard_done,
-            false,
-        );
-        let mut progress = gather.lock();
-        match started {
-            Ok(()) => progress.accepted_any = true,
-            Err(error) => {
-                // The shards not started yet will not run either.
-                progress.failure.get_or_insert(error);
-                progress.open -= n - shard;
-                break;
-            }
-        }
-    }
-    let mut progress = gather.lock();
-    progress.open -= 1;
-    let finished = if progress.open == 0 {
-        finish(&mut progress)
-    } else {
-        None
-    };
-    let accepted_any = progress.accepted_any;
-    drop(progress);
-    match finished {
-        None => Ok(()),
-        Some((_, Err(error))) if !accepted_any => Err(error),
-        Some((done, result)) => {
-            inference::call_back_later(done, result);
-            Ok(())
-        }
+        )),
     }
 }
 
@@ -426,19 +258,89 @@ mod tests {
     }
 
     #[test]
+    fn the_entry_splits_when_its_inputs_agree() {
+        let inputs = |shapes: &[&[i64]]| -> BTreeMap<String, EntryTensor> {
+            shapes
+                .iter()
+                .enumerate()
+                .map(|(i, shape)| {
+                    let tensor = EntryTensor {
+                        datatype: DataType::FP32 as u32,
+                        shape: shape.to_vec(),
+                        buffer: None,
+                    };
+                    (format!("in{i}"), tensor)
+                })
+                .collect()
+        };
+        assert_eq!(entry_shards(&inputs(&[&[3, 1, 10]]), 3).unwrap(), 3);
+        assert_eq!(
+            entry_shards(&inputs(&[&[4, 1, 10], &[4, 2, 2]]), -1).unwrap(),
+            4
+        );
+        let cases: [(&[&[i64]], i32, StatusCode); 5] = [
+            (
+                &[&[3, 1, 10]],
+                2,
+                StatusCode::PIPELINE_WRONG_DIMENSION_SIZE_TO_DEMULTIPLY,
+            ),
+            (
+                &[&[3, 1, 10], &[4, 1, 10]],
+                -1,
+                StatusCode::PIPELINE_WRONG_DIMENSION_SIZE_TO_DEMULTIPLY,
+            ),
+            (
+                &[&[3, 10]],
+                3,
+                StatusCode::PIPELINE_WRONG_NUMBER_OF_DIMENSIONS_TO_DEMULTIPLY,
+            ),
+            (
+                &[&[0, 1, 10]],
+                -1,
+                StatusCode::PIPELINE_DEMULTIPLEXER_NO_RESULTS,
+            ),
+            (
+                &[&[DEMULTIPLY_LIMIT + 1, 1, 1]],
+                -1,
+                StatusCode::PIPELINE_TOO_LARGE_DIMENSION_SIZE_TO_DEMULTIPLY,
+            ),
+        ];
+        for (shapes, count, expected) in cases {
+            let got = entry_shards(&inputs(shapes), count).map_err(|e| e.code);
+            assert_eq!(got, Err(expected), "{shapes:?} count {count}");
+        }
+    }
+
+    #[test]
     fn shards_stack_in_order_and_must_agree() {
         let first = tensor("a", &[1, 2], &[1.0, 2.0]);
         let second = tensor("a", &[1, 2], &[3.0, 4.0]);
         let name: Arc<CStr> = std::ffi::CString::new("o").unwrap().into();
-        let stacked = stack_shards(Arc::clone(&name), &[&first, &second]).unwrap();
+        let stacked = stack_shards(Arc::clone(&name), &[&first, &second], &[2]).unwrap();
         assert_eq!(stacked.shape, vec![2, 1, 2]);
         let (data, byte_size, _, _) = stacked.data();
         // SAFETY: the stacked output holds `byte_size` bytes of f32 values.
         let values = unsafe { std::slice::from_raw_parts(data.cast::<f32>(), byte_size / 4) };
         assert_eq!(values, [1.0, 2.0, 3.0, 4.0]);
+        // Two levels of two shards each: one dimension per level, the shards in path order.
+        let four = [&first, &second, &second, &first];
+        let nested = stack_shards(Arc::clone(&name), &four, &[2, 2]).unwrap();
+        assert_eq!(nested.shape, vec![2, 2, 1, 2]);
+        let (data, byte_size, _, _) = nested.data();
+        // SAFETY: the stacked output holds `byte_size` bytes of f32 values.
+        let values = unsafe { std::slice::from_raw_parts(data.cast::<f32>(), byte_size / 4) };
+        assert_eq!(values, [1.0, 2.0, 3.0, 4.0, 3.0, 4.0, 1.0, 2.0]);
+        assert_eq!(
+            stack_shards(Arc::clone(&name), &four, &[3])
+                .err()
+                .map(|e| e.code),
+            Some(StatusCode::INTERNAL_ERROR)
+        );
         let other = tensor("a", &[1, 3], &[0.0; 3]);
         assert_eq!(
-            stack_shards(name, &[&first, &other]).err().map(|e| e.code),
+            stack_shards(name, &[&first, &other], &[2])
+                .err()
+                .map(|e| e.code),
             Some(StatusCode::PIPELINE_INCONSISTENT_SHARD_DIMENSIONS)
         );
     }

@@ -12,9 +12,15 @@
 //! A node demultiplexer (`demultiply_count` on a node) splits its outputs along their first
 //! dimension when it answers: each node after it, up to its gather, runs once per shard as an
 //! independent request through the same async path (shards run at the same time), its inputs
-//! pointing into the demultiplexer's output at the shard's offset. A gather node
-//! (`gather_from_node`), or the response when no node gathers, stacks the shards' outputs once
-//! into a tensor with a new first dimension, in shard order.
+//! pointing into the demultiplexer's output at the shard's offset. Demultiplexers nest: a node
+//! runs once per shard path (one shard index per level, the outermost first), its instances
+//! numbered in that order, so the instances under one path prefix are consecutive. A gather
+//! node (`gather_from_node`) closes the innermost level: once every shard under its own path
+//! answered, it stacks their outputs once into a tensor with a new first dimension, in shard
+//! order. The response gathers the levels no node closes in one stacking per output: the
+//! instances in order are the row-major layout of one new dimension per level. The pipeline's
+//! own `demultiply_count` is the outermost level: the nodes reading the request run once per
+//! entry shard, their inputs views into the caller's buffers.
 //!
 //! Exactly once: the run ends when no node it submitted is still open, so every slot it used
 //! was released and nothing reads the caller's buffers any more; only then is the callback
@@ -43,23 +49,22 @@ pub(super) struct EntryTensor {
 
 /// What changes while the pipeline runs.
 struct Progress {
-    /// Each node's response once it answered; kept until the run ends, since later nodes'
-    /// inputs point into them.
-    responses: Vec<Option<Response>>,
-    /// How many dependencies each node still waits for.
-    waiting_for: Vec<usize>,
-    /// A node that runs per shard: each shard's response (sized when its demultiplexer
-    /// answered), kept until the run ends as `responses`.
-    shard_responses: Vec<Vec<Option<Response>>>,
-    /// A node that runs per shard: how many dependencies each shard still waits for.
-    shard_waiting: Vec<Vec<usize>>,
-    /// A node that runs per shard: how many of its shards answered.
-    shards_done: Vec<usize>,
-    /// A demultiplexer's shard count, once it answered.
+    /// Each node's response per instance (one per shard path, in order; one when it runs
+    /// once), sized once its levels' shard counts are known; kept until the run ends, since
+    /// later nodes' inputs point into them.
+    responses: Vec<Vec<Option<Response>>>,
+    /// Per node and instance: how many dependencies it still waits for.
+    waiting_for: Vec<Vec<usize>>,
+    /// A node that runs in shards: per path of its innermost level's demultiplexer instance,
+    /// how many of the shards under it answered.
+    shards_done: Vec<Vec<usize>>,
+    /// A demultiplexer's shard count: its fixed count, or a dynamic one once it answered
+    /// (0 until then).
     shard_counts: Vec<usize>,
-    /// Per-shard outputs stacked for a gather node or the response, by (node, output name);
-    /// kept until the run ends, since a gather node's inputs point into them.
-    gathered: BTreeMap<(usize, String), ResponseOutput>,
+    /// Shards' outputs stacked for a gather node's instance or the response (`RESPONSE`), by
+    /// (node, instance, output name); kept until the run ends, since a gather node's inputs
+    /// point into them.
+    gathered: BTreeMap<(usize, usize, String), ResponseOutput>,
     /// Nodes submitted whose callback has not run yet, plus one while the starter submits.
     open: usize,
     /// Whether some node was accepted: if none was, the pipeline was refused (no callback).
@@ -92,12 +97,15 @@ unsafe impl Sync for Run {}
 /// A finished run's callback and its result.
 type Finished = (Done, Result<Response>);
 
-/// A node (and its shard, when it runs per shard) whose inputs are all there: a model node's
-/// request, or a custom node to execute.
+/// A node's instance (its shard path's number, 0 when it runs once) whose inputs are all
+/// there: a model node's request, or a custom node to execute.
 enum Ready {
-    Model(usize, Option<usize>, Request),
-    Custom(usize, Option<usize>),
+    Model(usize, usize, Request),
+    Custom(usize, usize),
 }
+
+/// The `gathered` instance of the response's own stacking.
+const RESPONSE: usize = usize::MAX;
 
 impl ExternalData for NodeOutput {
     fn bytes(&self) -> &[u8] {
@@ -124,14 +132,29 @@ impl Run {
         self.progress.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The request for node `node`, its inputs pointing at the pipeline's inputs and at the
-    /// responses of the nodes before it.
-    fn node_request(
-        &self,
-        progress: &Progress,
-        node: usize,
-        shard: Option<usize>,
-    ) -> Result<Request> {
+    /// How many times node `node` runs: the product of its levels' shard counts.
+    fn instances(&self, progress: &Progress, node: usize) -> usize {
+        self.plan.nodes[node]
+            .levels
+            .iter()
+            .map(|&d| progress.shard_counts[d])
+            .product()
+    }
+
+    /// Makes room for node `node`'s instances, once its levels' counts are known.
+    fn size(&self, progress: &mut Progress, node: usize) {
+        let planned = &self.plan.nodes[node];
+        let instances = self.instances(progress, node);
+        progress.responses[node] = (0..instances).map(|_| None).collect();
+        progress.waiting_for[node] = vec![planned.dependencies; instances];
+        if let Some(&innermost) = planned.levels.last() {
+            progress.shards_done[node] = vec![0; instances / progress.shard_counts[innermost]];
+        }
+    }
+
+    /// The request for node `node`'s instance `instance`, its inputs pointing at the
+    /// pipeline's inputs and at the responses of the nodes before it.
+    fn node_request(&self, progress: &Progress, node: usize, instance: usize) -> Result<Request> {
         let planned = &self.plan.nodes[node];
         let NodeWork::Model {
             model_name,
@@ -142,7 +165,7 @@ impl Run {
         };
         let mut request = Request::new(model_name.as_bytes(), *version);
         for (input, source) in &planned.inputs {
-            let (datatype, shape, buffer) = self.input_of(progress, source, shard)?;
+            let (datatype, shape, buffer) = self.input_of(progress, source, node, instance)?;
             request.add_tensor(Side::Input, input.as_bytes(), datatype, &shape)?;
             if let Some(buffer) = buffer {
                 request.set_data(Side::Input, input.as_bytes(), buffer)?;
@@ -151,14 +174,16 @@ impl Run {
         Ok(request)
     }
 
-    /// Where `source` is for a consumer running shard `shard` (or once): (datatype, shape,
+    /// Where `source` is for instance `instance` of node `consumer`: (datatype, shape,
     /// buffer), pointing at the caller's buffer, into an earlier node's response (at the
-    /// shard's offset when the consumer runs per shard of that node), or into a stacked tensor.
+    /// shard's offset when the consumer runs in that node's shards), or into a stacked tensor
+    /// (when the consumer gathers the source's innermost level).
     fn input_of(
         &self,
         progress: &Progress,
         source: &Source,
-        shard: Option<usize>,
+        consumer: usize,
+        instance: usize,
     ) -> Result<(u32, Vec<i64>, Option<Buffer>)> {
         match source {
             Source::Request(name) => {
@@ -166,26 +191,49 @@ impl Run {
                     .entry
                     .get(name)
                     .ok_or_else(|| Error::with(StatusCode::INVALID_MISSING_INPUT, name.clone()))?;
-                Ok((tensor.datatype, tensor.shape.clone(), tensor.buffer))
+                let levels = &self.plan.nodes[consumer].levels;
+                let entry_level = self.plan.entry_level();
+                if levels.first() != Some(&entry_level) {
+                    return Ok((tensor.datatype, tensor.shape.clone(), tensor.buffer));
+                }
+                // The consumer runs in the entry's shards: a view of its shard of the caller's
+                // buffer, without a copy (`entry_shards` checked the first dimension).
+                let inner: usize = levels[1..]
+                    .iter()
+                    .map(|&d| progress.shard_counts[d])
+                    .product();
+                let shards = progress.shard_counts[entry_level].max(1);
+                let shard = instance / inner.max(1);
+                let buffer = tensor.buffer.map(|b| {
+                    let step = b.byte_size / shards;
+                    Buffer {
+                        data: b.data.cast::<u8>().wrapping_add(shard * step).cast(),
+                        byte_size: step,
+                        ..b
+                    }
+                });
+                Ok((tensor.datatype, tensor.shape[1..].to_vec(), buffer))
             }
             Source::Node(from, output) => {
-                let runs_per_shard = self.plan.nodes[*from].shard_of.is_some();
-                let found = match (runs_per_shard, shard) {
-                    (true, Some(s)) => self.output_in(
-                        progress.shard_responses[*from]
-                            .get(s)
-                            .and_then(Option::as_ref),
-                        *from,
-                        output,
-                    )?,
+                let from_depth = self.plan.nodes[*from].levels.len();
+                let depth = self.plan.nodes[consumer].levels.len();
+                // The consumer runs in `from`'s shards: the shard of its response to view.
+                let mut shard = None;
+                let found = if from_depth == depth + 1 {
                     // A gather reads what `gather_inputs` stacked.
-                    (true, None) => progress
+                    progress
                         .gathered
-                        .get(&(*from, output.clone()))
-                        .ok_or_else(|| internal(format!("output {output} was not gathered")))?,
-                    (false, _) => {
-                        self.output_in(progress.responses[*from].as_ref(), *from, output)?
+                        .get(&(*from, instance, output.clone()))
+                        .ok_or_else(|| internal(format!("output {output} was not gathered")))?
+                } else {
+                    let mut at = instance;
+                    if from_depth + 1 == depth {
+                        let shards = progress.shard_counts[*from];
+                        at = instance / shards;
+                        shard = Some(instance % shards);
                     }
+                    let response = progress.responses[*from].get(at).and_then(Option::as_ref);
+                    self.output_in(response, *from, output)?
                 };
                 if matches!(found.data, OutputData::Strings(_)) {
                     return Err(Error::with(
@@ -201,9 +249,9 @@ impl Run {
                     device_id,
                 };
                 let mut shape = found.shape.clone();
-                if let (false, Some(s)) = (runs_per_shard, shard) {
-                    // The consumer runs per shard of `from`, a demultiplexer: a view of shard
-                    // `s`, without a copy (`shard_count` checked the first dimension).
+                if let Some(s) = shard {
+                    // A view of shard `s` of a demultiplexer's output, without a copy
+                    // (`shard_count` checked the first dimension).
                     let shards = usize::try_from(shape[0]).unwrap_or(0).max(1);
                     let step = byte_size / shards;
                     buffer.data = data.cast::<u8>().wrapping_add(s * step).cast();
@@ -243,65 +291,92 @@ impl Run {
             })
     }
 
-    /// Stacks, once each, the per-shard outputs that node `node` (a gather) or the response
-    /// (`node` = None) reads.
-    fn gather_inputs(&self, progress: &mut Progress, node: Option<usize>) -> Result<()> {
-        let sources: Vec<&Source> = match node {
-            Some(node) => self.plan.nodes[node]
-                .inputs
-                .iter()
-                .map(|(_, s)| s)
-                .collect(),
-            None => self.plan.outputs.iter().map(|(_, s)| s).collect(),
+    /// Stacks, once each, the shards' outputs that instance `instance` of node `node` (a
+    /// gather: the shards under its own path) or the response (`node` = None: every instance
+    /// of a node that runs in shards, one new dimension per level) reads.
+    fn gather_inputs(
+        &self,
+        progress: &mut Progress,
+        node: Option<usize>,
+        instance: usize,
+    ) -> Result<()> {
+        let (sources, depth): (Vec<&Source>, usize) = match node {
+            Some(node) => (
+                self.plan.nodes[node]
+                    .inputs
+                    .iter()
+                    .map(|(_, s)| s)
+                    .collect(),
+                self.plan.nodes[node].levels.len(),
+            ),
+            None => (self.plan.outputs.iter().map(|(_, s)| s).collect(), 0),
         };
         for source in sources {
             let Source::Node(from, output) = source else {
                 continue;
             };
-            if self.plan.nodes[*from].shard_of.is_none() {
+            let levels = &self.plan.nodes[*from].levels;
+            if levels.len() <= depth {
                 continue;
             }
-            let key = (*from, output.clone());
+            let key = (*from, node.map_or(RESPONSE, |_| instance), output.clone());
             if progress.gathered.contains_key(&key) {
                 continue;
             }
-            let shards = progress.shard_responses[*from]
+            // The instances stacked and the new dimensions they make.
+            let (range, leading): (std::ops::Range<usize>, Vec<i64>) = match node {
+                Some(_) => {
+                    let shards = levels.last().map_or(1, |&d| progress.shard_counts[d]);
+                    (
+                        instance * shards..(instance + 1) * shards,
+                        vec![shards as i64],
+                    )
+                }
+                None => (
+                    0..progress.responses[*from].len(),
+                    levels
+                        .iter()
+                        .map(|&d| progress.shard_counts[d] as i64)
+                        .collect(),
+                ),
+            };
+            let shards = progress.responses[*from][range]
                 .iter()
                 .map(|response| self.output_in(response.as_ref(), *from, output))
                 .collect::<Result<Vec<&ResponseOutput>>>()?;
             let name = CString::new(output.as_str())
                 .map_err(|_| internal(format!("output name {output:?} holds a NUL byte")))?;
-            let stacked = super::gather::stack_shards(name.into(), &shards)?;
+            let stacked = super::gather::stack_shards(name.into(), &shards, &leading)?;
             progress.gathered.insert(key, stacked);
         }
         Ok(())
     }
 
-    /// Node `node` made ready to run: its request, or nothing to build for a custom node
-    /// (its inputs are read when it runs).
-    fn prepare(&self, progress: &mut Progress, node: usize, shard: Option<usize>) -> Result<Ready> {
+    /// Node `node`'s instance `instance` made ready to run: its request, or nothing to build
+    /// for a custom node (its inputs are read when it runs).
+    fn prepare(&self, progress: &mut Progress, node: usize, instance: usize) -> Result<Ready> {
         if self.plan.nodes[node].gathers.is_some() {
-            self.gather_inputs(progress, Some(node))?;
+            self.gather_inputs(progress, Some(node), instance)?;
         }
         match self.plan.nodes[node].work {
             NodeWork::Model { .. } => Ok(Ready::Model(
                 node,
-                shard,
-                self.node_request(progress, node, shard)?,
+                instance,
+                self.node_request(progress, node, instance)?,
             )),
-            NodeWork::Custom(_) => Ok(Ready::Custom(node, shard)),
+            NodeWork::Custom(_) => Ok(Ready::Custom(node, instance)),
         }
     }
 
     /// A custom node's inputs, as pointers (they stay valid until the run ends, which waits
     /// for this node).
-    fn custom_inputs(&self, node: usize, shard: Option<usize>) -> Result<Vec<RawInput>> {
+    fn custom_inputs(&self, node: usize, instance: usize) -> Result<Vec<RawInput>> {
         let progress = self.lock();
         self.plan.nodes[node]
             .inputs
             .iter()
             .map(|(name, source)| {
-                let (datatype, shape, buffer) = self.input_of(&progress, source, shard)?;
+                let (datatype, shape, buffer) = self.input_of(&progress, source, node, instance)?;
                 let datatype = DataType::from_raw(datatype)
                     .ok_or_else(|| Error::with(StatusCode::INVALID_PRECISION, name.clone()))?;
                 let buffer = buffer
@@ -324,13 +399,8 @@ impl Run {
 
     /// Runs custom node `node` (on a dispatcher thread): its outputs as a response that keeps
     /// the library's buffers.
-    fn execute_custom(
-        &self,
-        node: usize,
-        shard: Option<usize>,
-        work: &CustomWork,
-    ) -> Result<Response> {
-        let raw = self.custom_inputs(node, shard)?;
+    fn execute_custom(&self, node: usize, instance: usize, work: &CustomWork) -> Result<Response> {
+        let raw = self.custom_inputs(node, instance)?;
         let inputs: Vec<NodeInput<'_>> = raw
             .iter()
             .map(|input| NodeInput {
@@ -391,7 +461,7 @@ impl Run {
                 Err(None)
             } else {
                 match ready {
-                    Ready::Model(node, shard, request) => match &self.versions[node] {
+                    Ready::Model(node, instance, request) => match &self.versions[node] {
                         // A quick model with an idle slot runs here: handing it to OpenVINO's
                         // thread and its answer back costs more than the inference.
                         Some(version)
@@ -400,13 +470,14 @@ impl Run {
                                 && let Some(result) =
                                     inference::try_infer(version, &request, self.interface) =>
                         {
-                            self.node_done(node, shard, result, true);
+                            self.node_done(node, instance, result, true);
                             Ok(())
                         }
                         Some(version) => {
                             let run = Arc::clone(self);
-                            let done: Done =
-                                Box::new(move |result| run.node_done(node, shard, result, false));
+                            let done: Done = Box::new(move |result| {
+                                run.node_done(node, instance, result, false)
+                            });
                             inference::infer_async_on(
                                 version.clone(),
                                 &request,
@@ -417,14 +488,14 @@ impl Run {
                         }
                         None => Err(Some(internal(format!("node {node} has no model")))),
                     },
-                    Ready::Custom(node, shard) => {
+                    Ready::Custom(node, instance) => {
                         let run = Arc::clone(self);
                         inference::call_later_counted(move || {
                             let NodeWork::Custom(work) = &run.plan.nodes[node].work else {
                                 unreachable!("a custom node is planned as one");
                             };
-                            let result = run.execute_custom(node, shard, work);
-                            run.node_done(node, shard, result, false);
+                            let result = run.execute_custom(node, instance, work);
+                            run.node_done(node, instance, result, false);
                         });
                         Ok(())
                     }
@@ -452,7 +523,7 @@ impl Run {
     fn node_done(
         self: &Arc<Self>,
         node: usize,
-        shard: Option<usize>,
+        instance: usize,
         result: Result<Response>,
         on_caller: bool,
     ) {
@@ -462,16 +533,10 @@ impl Run {
         let mut ready = Vec::new();
         match result {
             Ok(response) => {
-                match shard {
-                    Some(s) => {
-                        progress.shard_responses[node][s] = Some(response);
-                        progress.shards_done[node] += 1;
-                    }
-                    None => progress.responses[node] = Some(response),
-                }
+                progress.responses[node][instance] = Some(response);
                 if progress.failure.is_none() {
                     if let Err(error) =
-                        self.release_dependants(&mut progress, node, shard, &mut ready)
+                        self.release_dependants(&mut progress, node, instance, &mut ready)
                     {
                         progress.failure.get_or_insert(error);
                         ready.clear();
@@ -499,52 +564,60 @@ impl Run {
         }
     }
 
-    /// Node `node` (shard `shard`) answered: splits it into shards if it demultiplies, and
-    /// collects the dependants that have all their inputs now.
+    /// Instance `instance` of node `node` answered: splits it into shards if it demultiplies,
+    /// and collects the dependants' instances that have all their inputs now.
     fn release_dependants(
         &self,
         progress: &mut Progress,
         node: usize,
-        shard: Option<usize>,
+        instance: usize,
         ready: &mut Vec<Ready>,
     ) -> Result<()> {
         let planned = &self.plan.nodes[node];
         if let Some(count) = planned.demultiply {
-            let shards = self.split(progress, node, count)?;
-            progress.shard_counts[node] = shards;
-            for (i, other) in self.plan.nodes.iter().enumerate() {
-                if other.shard_of == Some(node) {
-                    progress.shard_responses[i] = (0..shards).map(|_| None).collect();
-                    progress.shard_waiting[i] = vec![other.dependencies; shards];
-                    progress.shards_done[i] = 0;
+            let shards = self.split(progress, node, instance, count)?;
+            if progress.shard_counts[node] != shards {
+                // A dynamic count, known now (the pipeline's only demultiplexer, so its only
+                // instance): room for the nodes in its shards.
+                progress.shard_counts[node] = shards;
+                for other in 0..self.plan.nodes.len() {
+                    if self.plan.nodes[other].levels.contains(&node) {
+                        self.size(progress, other);
+                    }
                 }
             }
         }
+        let depth = planned.levels.len();
+        // In shards: whether this was the last shard under its path to answer, and that path.
+        let closed = match planned.levels.last() {
+            Some(&innermost) => {
+                let shards = progress.shard_counts[innermost];
+                let prefix = instance / shards;
+                progress.shards_done[node][prefix] += 1;
+                (progress.shards_done[node][prefix] == shards).then_some(prefix)
+            }
+            None => None,
+        };
         for &next in &planned.dependants {
-            if self.plan.nodes[next].shard_of.is_some() {
-                // `next` runs per shard: of this node's shard, or of every shard when this
-                // node is their demultiplexer.
-                let shards = match shard {
-                    Some(s) => s..s + 1,
-                    None => 0..progress.shard_counts[node],
-                };
-                for s in shards {
-                    progress.shard_waiting[next][s] -= 1;
-                    if progress.shard_waiting[next][s] == 0 {
-                        ready.push(self.prepare(progress, next, Some(s))?);
-                    }
+            let next_depth = self.plan.nodes[next].levels.len();
+            let released = if next_depth == depth {
+                instance..instance + 1
+            } else if next_depth > depth {
+                // `next` runs in this demultiplexer's shards: each of this instance's.
+                let shards = progress.shard_counts[node];
+                instance * shards..(instance + 1) * shards
+            } else {
+                // `next` gathers: it waits for every shard under its own path.
+                match closed {
+                    Some(prefix) => prefix..prefix + 1,
+                    None => continue,
                 }
-                continue;
-            }
-            if let (Some(_), Some(demultiplexer)) = (shard, planned.shard_of) {
-                // `next` gathers: it waits for every shard of this node.
-                if progress.shards_done[node] < progress.shard_counts[demultiplexer] {
-                    continue;
+            };
+            for at in released {
+                progress.waiting_for[next][at] -= 1;
+                if progress.waiting_for[next][at] == 0 {
+                    ready.push(self.prepare(progress, next, at)?);
                 }
-            }
-            progress.waiting_for[next] -= 1;
-            if progress.waiting_for[next] == 0 {
-                ready.push(self.prepare(progress, next, None)?);
             }
         }
         Ok(())
@@ -552,7 +625,13 @@ impl Run {
 
     /// The shard count of demultiplexer `node`'s response, checked on the outputs its
     /// consumers read (by name, as OVMS checks them).
-    fn split(&self, progress: &Progress, node: usize, count: i32) -> Result<usize> {
+    fn split(
+        &self,
+        progress: &Progress,
+        node: usize,
+        instance: usize,
+        count: i32,
+    ) -> Result<usize> {
         let mut read: Vec<&str> = self
             .plan
             .nodes
@@ -568,7 +647,10 @@ impl Run {
         read.dedup();
         let tensors = read
             .into_iter()
-            .map(|output| self.output_in(progress.responses[node].as_ref(), node, output))
+            .map(|output| {
+                let response = progress.responses[node][instance].as_ref();
+                self.output_in(response, node, output)
+            })
             .collect::<Result<Vec<_>>>()?;
         super::gather::shard_count(&self.plan.nodes[node].name, &tensors, count)
     }
@@ -581,7 +663,6 @@ impl Run {
             None => self.collect(progress),
         };
         progress.gathered.clear();
-        progress.shard_responses.clear();
         progress.responses.clear();
         // The caller may reuse the pipeline request from its callback.
         drop(progress.flight.take());
@@ -591,8 +672,8 @@ impl Run {
     /// The pipeline's response: each output moved out of its node's response (copied when
     /// two pipeline outputs name the same tensor, or when it is a pipeline input).
     fn collect(&self, progress: &mut Progress) -> Result<Response> {
-        if self.plan.gathered_at_exit.is_some() {
-            self.gather_inputs(progress, None)?;
+        if !self.plan.exit_levels.is_empty() {
+            self.gather_inputs(progress, None, RESPONSE)?;
         }
         let mut outputs = Vec::with_capacity(self.plan.outputs.len());
         for (k, (name, source)) in self.plan.outputs.iter().enumerate() {
@@ -616,11 +697,11 @@ impl Run {
                         data: owned_copy(buffer.data.cast(), buffer.byte_size),
                     }
                 }
-                Source::Node(node, tensor) if self.plan.nodes[*node].shard_of.is_some() => {
+                Source::Node(node, tensor) if !self.plan.nodes[*node].levels.is_empty() => {
                     // Gathered at the response: the stacked tensor, moved out unless a later
                     // output names it too.
                     let reused_later = self.plan.outputs[k + 1..].iter().any(|(_, s)| s == source);
-                    let key = (*node, tensor.clone());
+                    let key = (*node, RESPONSE, tensor.clone());
                     let mut output =
                         if reused_later {
                             let stacked = progress.gathered.get(&key).ok_or_else(|| {
@@ -643,7 +724,8 @@ impl Run {
                 Source::Node(node, tensor) => {
                     let reused_later = self.plan.outputs[k + 1..].iter().any(|(_, s)| s == source);
                     let response = progress.responses[*node]
-                        .as_mut()
+                        .first_mut()
+                        .and_then(Option::as_mut)
                         .ok_or_else(|| internal(format!("node {node} has no response")))?;
                     let at = response
                         .outputs
@@ -771,64 +853,67 @@ fn begin(
         })
         .collect::<Result<Vec<Option<Servable>>>>()?
         .into();
+    // The pipeline's own demultiplexing: the entry level's count.
+    let entry_shards = match plan.demultiply {
+        Some(count) => super::gather::entry_shards(&entry, count)?,
+        None => 0,
+    };
     let flight = request.begin_flight()?;
-    match plan.demultiply {
-        None => start_entries(
-            plan,
-            versions,
-            entry,
-            Some(flight),
-            interface,
-            done,
-            caller_waits,
-        ),
-        Some(count) => super::gather::start(plan, versions, entry, flight, interface, done, count),
-    }
-}
-
-/// Starts `plan` on these inputs (the whole request's, or one shard's); `flight` is dropped
-/// just before `done` runs. Accepted or refused as `start`.
-pub(super) fn start_entries(
-    plan: Arc<Plan>,
-    versions: Arc<[Option<Servable>]>,
-    entry: BTreeMap<String, EntryTensor>,
-    flight: Option<InFlightMark>,
-    interface: Interface,
-    done: Done,
-    caller_waits: bool,
-) -> Result<()> {
     let nodes = plan.nodes.len();
-    let run = Arc::new(Run {
+    let progress = Progress {
+        responses: (0..nodes).map(|_| Vec::new()).collect(),
+        waiting_for: vec![Vec::new(); nodes],
+        shards_done: vec![Vec::new(); nodes],
+        // A dynamic count is known once its demultiplexer answered; the entry's level last.
+        shard_counts: plan
+            .nodes
+            .iter()
+            .map(|n| n.demultiply.map_or(0, |c| usize::try_from(c).unwrap_or(0)))
+            .chain([entry_shards])
+            .collect(),
+        gathered: BTreeMap::new(),
+        open: 1,
+        accepted_any: false,
+        failure: None,
+        done: Some(done),
+        flight: Some(flight),
+    };
+    let run = Run {
+        plan,
         versions,
         interface,
         entry,
-        progress: Mutex::new(Progress {
-            responses: (0..nodes).map(|_| None).collect(),
-            waiting_for: plan.nodes.iter().map(|n| n.dependencies).collect(),
-            shard_responses: (0..nodes).map(|_| Vec::new()).collect(),
-            shard_waiting: vec![Vec::new(); nodes],
-            shards_done: vec![0; nodes],
-            shard_counts: vec![0; nodes],
-            gathered: BTreeMap::new(),
-            open: 1,
-            accepted_any: false,
-            failure: None,
-            done: Some(done),
-            flight,
-        }),
-        plan,
-    });
+        progress: Mutex::new(progress),
+    };
+    launch(Arc::new(run), caller_waits)
+}
+
+/// Submits the nodes `run` can start with; its flight mark is dropped just before its
+/// callback runs. Accepted or refused as `start`.
+fn launch(run: Arc<Run>, caller_waits: bool) -> Result<()> {
     let first = {
         let mut progress = run.lock();
-        let mut first = Vec::new();
         for (i, node) in run.plan.nodes.iter().enumerate() {
-            if node.dependencies == 0 {
-                match run.prepare(&mut progress, i, None) {
+            if node.levels.iter().all(|&d| progress.shard_counts[d] > 0) {
+                run.size(&mut progress, i);
+            }
+        }
+        let mut first = Vec::new();
+        // The nodes reading only the request: once, or once per entry shard.
+        let starting = run
+            .plan
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.dependencies == 0);
+        'starting: for (i, _) in starting {
+            for instance in 0..progress.responses[i].len() {
+                match run.prepare(&mut progress, i, instance) {
                     Ok(ready) => first.push(ready),
                     Err(error) => {
                         progress.failure = Some(error);
                         first.clear();
-                        break;
+                        break 'starting;
                     }
                 }
             }
