@@ -174,6 +174,9 @@ static const dm_nested_case dm_nested_cases[] = {
     {"demux_entry_nested", {2, 1, 3, DM_ROW}, {2, 3, 1, DM_ROW}, 1.0f},
     /* The same levels, gathered by nodes: add_sub + 10 from split, then + 100 from request. */
     {"demux_entry_gathered", {2, 1, 3, DM_ROW}, {2, 3, 1, DM_ROW}, 111.0f},
+    /* A node that gathers the request's shards and reads the request itself: it gets the
+     * request's tensor whole. */
+    {"demux_entry_whole", {2, 1, 3, DM_ROW}, {2, 1, 3, DM_ROW}, 100.0f},
 };
 enum { DM_NESTED_CASES = sizeof dm_nested_cases / sizeof dm_nested_cases[0] };
 
@@ -475,6 +478,8 @@ static void test_nested_metadata_has_one_dimension_per_level(void) {
         {"demux_nested_gathered", {3, -1, -1, -1}, {1, -1, -1, -1}},
         {"demux_entry_nested", {2, 3, 1, DM_ROW}, {2, 1, -1, -1}},
         {"demux_entry_gathered", {-1, -1, -1, -1}, {2, 1, -1, -1}},
+        /* add_sub's 4 dimensions are the request's whole: the shards' dimension is its first. */
+        {"demux_entry_whole", {-1, -1, -1, -1}, {2, -1, -1, -1}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         OVMS_ServableMetadata *metadata = NULL;

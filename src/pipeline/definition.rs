@@ -503,12 +503,18 @@ pub fn validate(
     // The pipeline's inputs take the specs of the model inputs they feed; one that feeds
     // several takes what all of them accept.
     let mut input_specs: BTreeMap<String, TensorSpec> = BTreeMap::new();
+    let entry_level = nodes.len();
     for (i, node) in nodes.iter().enumerate() {
         for (input, source) in &node.inputs {
             let Source::Request(name) = source else {
                 continue;
             };
-            let spec = node_ports[i].inputs[input].clone();
+            let mut spec = node_ports[i].inputs[input].clone();
+            // A node that gathers the request's shards reads such an input whole: its first
+            // dimension is the shards' own, which the request's spec gets below.
+            if node.gathers == Some(entry_level) && !spec.dims.is_empty() {
+                spec.dims.remove(0);
+            }
             let merged = match input_specs.get(name) {
                 None => spec,
                 Some(known) if *known == spec => spec,
