@@ -568,11 +568,8 @@ pub fn validate(
         if spec.datatype == DataType::UNDEFINED && spec.dims.is_empty() {
             return;
         }
-        let dim = match config.demultiply_count {
-            Some(count) if count > 0 => Dim::fixed(i64::from(count)),
-            _ => Dim::any(),
-        };
-        spec.dims.insert(0, dim);
+        spec.dims
+            .insert(0, gather_dim(config, &node_ports, entry_level));
     };
     let mut input_specs: Vec<(String, TensorSpec)> = input_specs.into_iter().collect();
     if config.demultiply_count.is_some() {
@@ -670,8 +667,9 @@ fn gather_source(
     Ok(found)
 }
 
-/// The first dimension the response's gather of `demultiplexer` adds: its count, or for a
-/// dynamic one what a custom node declares for its first output (any for a model).
+/// The dimension `demultiplexer`'s level adds (to the outputs the response gathers, and for
+/// the entry to the request's inputs): its count, or for a dynamic one what a custom node
+/// declares for its first output (any for a model or the entry).
 fn gather_dim(config: &PipelineConfig, node_ports: &[ModelPorts], demultiplexer: usize) -> Dim {
     let Some(node) = config.nodes.get(demultiplexer) else {
         // The entry's level: its count, or any.
