@@ -216,10 +216,12 @@ static void dm_cb(OVMS_InferenceResponse *response, uint32_t flag, void *user) {
     au_counter_add(ctx->done, 1);
 }
 
-/* Many async requests with 1..6 shards each (dynamic) and 3 (gathered by a node): each calls
- * back once with its own values, in shard order. */
-static void test_async_shards_call_back_once_each(void) {
-    const int n = (int)au_scaled(150, 12);
+/* Fills request `i`'s context and makes its request (NULL if that failed). */
+typedef OVMS_InferenceRequest *(*dm_prepare)(int i, dm_ctx *ctx);
+
+/* `n` async requests made by `prepare`, submitted at once: each calls back exactly once with its
+ * own values, and every slot is idle afterwards. */
+static void dm_async_batch(int n, dm_prepare prepare, const char *what) {
     dm_ctx *ctxs = calloc((size_t)n, sizeof(dm_ctx));
     OVMS_InferenceRequest **requests = calloc((size_t)n, sizeof(OVMS_InferenceRequest *));
     REQUIRE(ctxs != NULL && requests != NULL);
@@ -227,20 +229,14 @@ static void test_async_shards_call_back_once_each(void) {
     au_counter_init(&done);
     int submitted = 0;
     for (int i = 0; i < n; i++) {
-        bool gathered = i % 3 == 2;
-        dm_ctx *ctx = &ctxs[i];
-        ctx->shards = gathered ? 3 : 1 + i % DM_MAX_SHARDS;
-        ctx->multiply = 1.0f;
-        ctx->add = gathered ? 11.0f : 1.0f;
-        ctx->done = &done;
-        dm_fill(ctx->in, ctx->shards, (float)i);
-        requests[i] = dm_request(gathered ? "demux_gather" : "demux_dynamic", ctx->in, ctx->shards);
+        ctxs[i].done = &done;
+        requests[i] = prepare(i, &ctxs[i]);
         if (requests[i] == NULL)
             break;
-        CHECK_OK(OVMS_InferenceRequestSetCompletionCallback(requests[i], dm_cb, ctx));
+        CHECK_OK(OVMS_InferenceRequestSetCompletionCallback(requests[i], dm_cb, &ctxs[i]));
         OVMS_Status *status = OVMS_InferenceAsync(server, requests[i]);
         if (status != NULL) {
-            au_expect_ok(status, "OVMS_InferenceAsync(demux)", __FILE__, __LINE__);
+            au_expect_ok(status, what, __FILE__, __LINE__);
             break;
         }
         submitted++;
@@ -261,6 +257,22 @@ static void test_async_shards_call_back_once_each(void) {
     au_counter_destroy(&done);
     free(requests);
     free(ctxs);
+}
+
+/* 1..6 shards (dynamic), or 3 gathered by a node for every third request. */
+static OVMS_InferenceRequest *dm_prepare_shards(int i, dm_ctx *ctx) {
+    bool gathered = i % 3 == 2;
+    ctx->shards = gathered ? 3 : 1 + i % DM_MAX_SHARDS;
+    ctx->multiply = 1.0f;
+    ctx->add = gathered ? 11.0f : 1.0f;
+    dm_fill(ctx->in, ctx->shards, (float)i);
+    return dm_request(gathered ? "demux_gather" : "demux_dynamic", ctx->in, ctx->shards);
+}
+
+/* Many async requests with 1..6 shards each (dynamic) and 3 (gathered by a node): each calls
+ * back once with its own values, in shard order. */
+static void test_async_shards_call_back_once_each(void) {
+    dm_async_batch((int)au_scaled(150, 12), dm_prepare_shards, "OVMS_InferenceAsync(demux)");
 }
 
 /* `pipeline` with `shards` rows (or an input of `shape`, 4 dimensions, when not NULL) fails
@@ -394,47 +406,16 @@ static void test_nested_levels_stack_one_dimension_each(void) {
     CHECK_POOL_AT_REST(server, "dummy", 2);
 }
 
+/* The nested pipelines in turn. */
+static OVMS_InferenceRequest *dm_prepare_nested(int i, dm_ctx *ctx) {
+    ctx->nested = &dm_nested_cases[i % DM_NESTED_CASES];
+    dm_fill_nested(ctx->in, (float)i);
+    return dm_request_shaped(ctx->nested->pipeline, ctx->in, ctx->nested->in_shape, 4);
+}
+
 /* A batch of async requests over the nested pipelines: one callback each, with its values. */
 static void test_async_nested_call_back_once_each(void) {
-    const int n = (int)au_scaled(60, 6);
-    dm_ctx *ctxs = calloc((size_t)n, sizeof(dm_ctx));
-    OVMS_InferenceRequest **requests = calloc((size_t)n, sizeof(OVMS_InferenceRequest *));
-    REQUIRE(ctxs != NULL && requests != NULL);
-    au_counter done;
-    au_counter_init(&done);
-    int submitted = 0;
-    for (int i = 0; i < n; i++) {
-        dm_ctx *ctx = &ctxs[i];
-        ctx->nested = &dm_nested_cases[i % DM_NESTED_CASES];
-        ctx->done = &done;
-        dm_fill_nested(ctx->in, (float)i);
-        requests[i] = dm_request_shaped(ctx->nested->pipeline, ctx->in, ctx->nested->in_shape, 4);
-        if (requests[i] == NULL)
-            break;
-        CHECK_OK(OVMS_InferenceRequestSetCompletionCallback(requests[i], dm_cb, ctx));
-        OVMS_Status *status = OVMS_InferenceAsync(server, requests[i]);
-        if (status != NULL) {
-            au_expect_ok(status, "OVMS_InferenceAsync(nested)", __FILE__, __LINE__);
-            break;
-        }
-        submitted++;
-    }
-    CHECK_EQ(submitted, n);
-    AWAIT(&done, submitted);
-    au_sleep_ms(50); /* a doubled callback would show up now */
-    int bad = 0, calls = 0;
-    for (int i = 0; i < submitted; i++) {
-        bad += atomic_load(&ctxs[i].bad);
-        calls += atomic_load(&ctxs[i].calls);
-    }
-    CHECK_EQ(calls, submitted);
-    CHECK_EQ(bad, 0);
-    CHECK_POOL_AT_REST(server, "dummy", 2);
-    for (int i = 0; i < n; i++)
-        OVMS_InferenceRequestDelete(requests[i]);
-    au_counter_destroy(&done);
-    free(requests);
-    free(ctxs);
+    dm_async_batch((int)au_scaled(60, 6), dm_prepare_nested, "OVMS_InferenceAsync(nested)");
 }
 
 /* add_sub fails in each of the 6 inner shards (after dummy): the request fails once. */
