@@ -123,6 +123,17 @@ struct RawInput {
     byte_size: usize,
 }
 
+/// Shard `shard` of `shards` equal parts of `buffer` (split along its first dimension), as a
+/// view into the same memory.
+fn shard_view(buffer: Buffer, shard: usize, shards: usize) -> Buffer {
+    let step = buffer.byte_size / shards;
+    Buffer {
+        data: buffer.data.cast::<u8>().wrapping_add(shard * step).cast(),
+        byte_size: step,
+        ..buffer
+    }
+}
+
 fn internal(why: String) -> Error {
     Error::with(StatusCode::INTERNAL_ERROR, why)
 }
@@ -204,14 +215,7 @@ impl Run {
                     .product();
                 let shards = progress.shard_counts[entry_level].max(1);
                 let shard = instance / inner.max(1);
-                let buffer = tensor.buffer.map(|b| {
-                    let step = b.byte_size / shards;
-                    Buffer {
-                        data: b.data.cast::<u8>().wrapping_add(shard * step).cast(),
-                        byte_size: step,
-                        ..b
-                    }
-                });
+                let buffer = tensor.buffer.map(|b| shard_view(b, shard, shards));
                 Ok((tensor.datatype, tensor.shape[1..].to_vec(), buffer))
             }
             Source::Node(from, output) => {
@@ -253,9 +257,7 @@ impl Run {
                     // A view of shard `s` of a demultiplexer's output, without a copy
                     // (`shard_count` checked the first dimension).
                     let shards = usize::try_from(shape[0]).unwrap_or(0).max(1);
-                    let step = byte_size / shards;
-                    buffer.data = data.cast::<u8>().wrapping_add(s * step).cast();
-                    buffer.byte_size = step;
+                    buffer = shard_view(buffer, s, shards);
                     shape.remove(0);
                 }
                 Ok((found.datatype as u32, shape, Some(buffer)))
