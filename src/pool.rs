@@ -120,10 +120,13 @@ struct Handoff {
     overtaken: AtomicUsize,
 }
 
-/// How often a blocked caller may lose a slot handed to it to an arriving caller. 2 lifts
-/// throughput with 4 threads on 2 slots from 0.65x to 1.0x bare OpenVINO (whose pool lets any
-/// thread take a free request); larger gains little and delays a blocked caller more.
-const MAX_OVERTAKES: usize = 2;
+/// How often a blocked caller may lose a slot handed to it to an arriving caller. Each handoff
+/// that is not overtaken wakes a thread that then usually migrates to the other core: with 4 to
+/// 16 threads on 2 slots, 8 cuts migrations from about 0.6-1.0 to 0.25-0.45 per inference and
+/// lifts throughput to about bare OpenVINO's (whose pool lets any thread take a free request),
+/// while the 99th percentile wait stays within about twice bare's; 16 adds little throughput and
+/// doubles that tail again (bench/PROFILES.md section 7).
+const MAX_OVERTAKES: usize = 8;
 
 enum Waiter {
     Blocked(Arc<Handoff>),
