@@ -16,6 +16,8 @@
  * - Shared by both executables: the global `server`, never_cb (a callback that must never run:
  *   it records a failure), dummy_ctx/dummy_cb (one dummy request's outcome, values checked in
  *   the callback), sync_dummy() and async_dummy_roundtrip().
+ * - au_async_batch(): many async requests submitted at once, each checked to call back exactly
+ *   once and right, with the model's slots at rest afterwards (the pipeline tests use it).
  *
  * Paths come from the build: OVMS_ASYNC_CONFIG_DIR (this folder's configs/).
  */
@@ -539,6 +541,65 @@ static AU_UNUSED bool au_all_equal(const float *values, int n, float value) {
         if (values[i] != value)
             return false;
     return true;
+}
+
+/* ---- batches of async requests ------------------------------------------------------------ */
+/* What au_async_batch counts of one request: the first member of its callback context. The
+ * callback adds 1 to calls each time it runs and 1 to bad when the outcome is wrong, then adds 1
+ * to *done. */
+typedef struct {
+    atomic_int calls;
+    atomic_int bad;
+    au_counter *done;
+} au_batch_count;
+
+/* Fills request i's callback context `ctx` (its au_batch_count already set) and makes the
+ * request; NULL if that failed. */
+typedef OVMS_InferenceRequest *(*au_batch_prepare)(int i, void *ctx);
+
+/* Makes n requests with `prepare` and submits them all at once through OVMS_InferenceAsync, each
+ * with `callback` and a context of its own: `ctxs`, n zeroed contexts of ctx_size bytes, each
+ * starting with an au_batch_count (the caller owns them). Then checks that every request called
+ * back exactly once and none was wrong, and that the `slots` slots of `model` are at rest. The
+ * requests are deleted here; `what` names the submission in a failure. */
+static AU_UNUSED void au_async_batch(OVMS_Server *server, int n, void *ctxs, size_t ctx_size,
+                                     au_batch_prepare prepare, OVMS_InferenceRequestCompletionCallback_t callback,
+                                     const char *what, const char *model, int slots) {
+    OVMS_InferenceRequest **requests = calloc((size_t)n, sizeof(OVMS_InferenceRequest *));
+    REQUIRE(requests != NULL);
+    au_counter done;
+    au_counter_init(&done);
+    int submitted = 0;
+    for (int i = 0; i < n; i++) {
+        void *ctx = (char *)ctxs + (size_t)i * ctx_size;
+        ((au_batch_count *)ctx)->done = &done;
+        requests[i] = prepare(i, ctx);
+        if (requests[i] == NULL)
+            break;
+        CHECK_OK(OVMS_InferenceRequestSetCompletionCallback(requests[i], callback, ctx));
+        OVMS_Status *status = OVMS_InferenceAsync(server, requests[i]);
+        if (status != NULL) {
+            au_expect_ok(status, what, __FILE__, __LINE__);
+            break;
+        }
+        submitted++;
+    }
+    CHECK_EQ(submitted, n);
+    AWAIT(&done, submitted);
+    au_sleep_ms(50); /* a doubled callback would show up now */
+    int bad = 0, calls = 0;
+    for (int i = 0; i < submitted; i++) {
+        au_batch_count *count = (au_batch_count *)((char *)ctxs + (size_t)i * ctx_size);
+        bad += atomic_load(&count->bad);
+        calls += atomic_load(&count->calls);
+    }
+    CHECK_EQ(calls, submitted);
+    CHECK_EQ(bad, 0);
+    CHECK_POOL_AT_REST(server, model, slots);
+    for (int i = 0; i < n; i++)
+        OVMS_InferenceRequestDelete(requests[i]);
+    au_counter_destroy(&done);
+    free(requests);
 }
 
 /* ---- shared test state and dummy-request helpers --------------------------------------------- */

@@ -101,78 +101,54 @@ static void test_custom_only_pipeline(void) {
 
 /* ---- async -------------------------------------------------------------------------------- */
 typedef struct {
+    au_batch_count count; /* first: au_async_batch reads it */
     const float *expected_in;
     float multiply, add;
     bool expect_failure;
-    atomic_int calls;
-    atomic_int bad;
-    au_counter *done;
 } cn_ctx;
 
 static void cn_cb(OVMS_InferenceResponse *response, uint32_t flag, void *user) {
     cn_ctx *ctx = (cn_ctx *)user;
-    if (atomic_fetch_add(&ctx->calls, 1) > 0)
+    if (atomic_fetch_add(&ctx->count.calls, 1) > 0)
         au_fail(__FILE__, __LINE__, "a second callback for one pipeline request");
     if (pthread_equal(pthread_self(), au_main_thread))
         au_fail(__FILE__, __LINE__, "the callback ran on the submitting thread");
     if (ctx->expect_failure) {
         if (flag != 1 || response != NULL)
-            atomic_fetch_add(&ctx->bad, 1);
+            atomic_fetch_add(&ctx->count.bad, 1);
     } else if (flag != 0 || response == NULL || !cn_check(response, ctx->expected_in, ctx->multiply, ctx->add)) {
-        atomic_fetch_add(&ctx->bad, 1);
+        atomic_fetch_add(&ctx->count.bad, 1);
     }
     OVMS_InferenceResponseDelete(response);
-    au_counter_add(ctx->done, 1);
+    au_counter_add(ctx->count.done, 1);
+}
+
+/* A dummy -> add_sub request's context with its own input and the values add_sub gets. */
+typedef struct {
+    cn_ctx cn; /* first: cn_cb and au_async_batch read it */
+    float in[AU_DUMMY_N];
+    float plus_one[AU_DUMMY_N];
+} cn_batch_ctx;
+
+static OVMS_InferenceRequest *cn_prepare(int i, void *context) {
+    cn_batch_ctx *ctx = (cn_batch_ctx *)context;
+    fill_input(ctx->in, (float)i);
+    for (int k = 0; k < AU_DUMMY_N; k++)
+        ctx->plus_one[k] = ctx->in[k] + 1.0f;
+    ctx->cn.expected_in = ctx->plus_one;
+    ctx->cn.multiply = 2.0f;
+    ctx->cn.add = 3.0f;
+    return cn_request("dummy_add_sub", "b", ctx->in);
 }
 
 /* Many async requests through dummy -> add_sub: each calls back once with its own values. */
 static void test_async_custom_node_calls_back_once_each(void) {
     const int n = (int)au_scaled(200, 20);
-    float *inputs = calloc((size_t)n * AU_DUMMY_N, sizeof(float));
-    float *plus_one = calloc((size_t)n * AU_DUMMY_N, sizeof(float));
-    cn_ctx *ctxs = calloc((size_t)n, sizeof(cn_ctx));
-    OVMS_InferenceRequest **requests = calloc((size_t)n, sizeof(OVMS_InferenceRequest *));
-    REQUIRE(inputs != NULL && plus_one != NULL && ctxs != NULL && requests != NULL);
-    au_counter done;
-    au_counter_init(&done);
-    int submitted = 0;
-    for (int i = 0; i < n; i++) {
-        fill_input(&inputs[i * AU_DUMMY_N], (float)i);
-        for (int k = 0; k < AU_DUMMY_N; k++)
-            plus_one[i * AU_DUMMY_N + k] = inputs[i * AU_DUMMY_N + k] + 1.0f;
-        ctxs[i].expected_in = &plus_one[i * AU_DUMMY_N];
-        ctxs[i].multiply = 2.0f;
-        ctxs[i].add = 3.0f;
-        ctxs[i].done = &done;
-        requests[i] = cn_request("dummy_add_sub", "b", &inputs[i * AU_DUMMY_N]);
-        if (requests[i] == NULL)
-            break;
-        CHECK_OK(OVMS_InferenceRequestSetCompletionCallback(requests[i], cn_cb, &ctxs[i]));
-        OVMS_Status *status = OVMS_InferenceAsync(server, requests[i]);
-        if (status != NULL) {
-            au_expect_ok(status, "OVMS_InferenceAsync(dummy_add_sub)", __FILE__, __LINE__);
-            break;
-        }
-        submitted++;
-    }
-    CHECK_EQ(submitted, n);
-    AWAIT(&done, submitted);
-    au_sleep_ms(50); /* a doubled callback would show up now */
-    int bad = 0, calls = 0;
-    for (int i = 0; i < submitted; i++) {
-        bad += atomic_load(&ctxs[i].bad);
-        calls += atomic_load(&ctxs[i].calls);
-    }
-    CHECK_EQ(calls, submitted);
-    CHECK_EQ(bad, 0);
-    CHECK_POOL_AT_REST(server, "dummy", 2);
-    for (int i = 0; i < n; i++)
-        OVMS_InferenceRequestDelete(requests[i]);
-    au_counter_destroy(&done);
-    free(requests);
+    cn_batch_ctx *ctxs = calloc((size_t)n, sizeof(cn_batch_ctx));
+    REQUIRE(ctxs != NULL);
+    au_async_batch(server, n, ctxs, sizeof(cn_batch_ctx), cn_prepare, cn_cb, "OVMS_InferenceAsync(dummy_add_sub)",
+                   "dummy", 2);
     free(ctxs);
-    free(plus_one);
-    free(inputs);
 }
 
 /* add_sub with fail=1 between two dummy nodes: the request fails once with the node's code. */
@@ -194,13 +170,13 @@ static void test_failing_custom_node_fails_the_request_once(void) {
         cn_ctx ctx;
         memset(&ctx, 0, sizeof ctx);
         ctx.expect_failure = true;
-        ctx.done = &done;
+        ctx.count.done = &done;
         CHECK_OK(OVMS_InferenceRequestSetCompletionCallback(request, cn_cb, &ctx));
         REQUIRE_OK(OVMS_InferenceAsync(server, request));
         AWAIT(&done, 1);
         au_sleep_ms(20);
-        CHECK_EQ(atomic_load(&ctx.calls), 1);
-        CHECK_EQ(atomic_load(&ctx.bad), 0);
+        CHECK_EQ(atomic_load(&ctx.count.calls), 1);
+        CHECK_EQ(atomic_load(&ctx.count.bad), 0);
         CHECK_OK(OVMS_InferenceRequestSetCompletionCallback(request, NULL, NULL));
         au_counter_destroy(&done);
     }

@@ -187,80 +187,45 @@ static void dm_fill_nested(float *values, float base) {
 }
 
 typedef struct {
+    au_batch_count count; /* first: au_async_batch reads it */
     float in[DM_MAX_SHARDS * DM_ROW];
     const dm_nested_case *nested; /* NULL: [shards, 1, 10] out */
     int shards;
     float multiply, add;
     uint32_t expect_code; /* 0: success */
-    atomic_int calls;
-    atomic_int bad;
-    au_counter *done;
 } dm_ctx;
 
 static void dm_cb(OVMS_InferenceResponse *response, uint32_t flag, void *user) {
     dm_ctx *ctx = (dm_ctx *)user;
-    if (atomic_fetch_add(&ctx->calls, 1) > 0)
+    if (atomic_fetch_add(&ctx->count.calls, 1) > 0)
         au_fail(__FILE__, __LINE__, "a second callback for one pipeline request");
     if (pthread_equal(pthread_self(), au_main_thread))
         au_fail(__FILE__, __LINE__, "the callback ran on the submitting thread");
     if (ctx->expect_code != 0) {
         if (flag != 1 || response != NULL)
-            atomic_fetch_add(&ctx->bad, 1);
+            atomic_fetch_add(&ctx->count.bad, 1);
     } else if (flag != 0 || response == NULL ||
                !(ctx->nested != NULL ? dm_check_shaped(response, ctx->in, ctx->nested->out_shape, 4, 1.0f,
                                                        ctx->nested->add)
                                      : dm_check(response, ctx->in, ctx->shards, ctx->multiply, ctx->add))) {
-        atomic_fetch_add(&ctx->bad, 1);
+        atomic_fetch_add(&ctx->count.bad, 1);
     }
     OVMS_InferenceResponseDelete(response);
-    au_counter_add(ctx->done, 1);
+    au_counter_add(ctx->count.done, 1);
 }
 
-/* Fills request `i`'s context and makes its request (NULL if that failed). */
-typedef OVMS_InferenceRequest *(*dm_prepare)(int i, dm_ctx *ctx);
-
-/* `n` async requests made by `prepare`, submitted at once: each calls back exactly once with its
- * own values, and every slot is idle afterwards. */
-static void dm_async_batch(int n, dm_prepare prepare, const char *what) {
+/* `n` async requests made by `prepare` (an au_batch_prepare on dm_ctx), submitted at once: each
+ * calls back exactly once with its own values, and every slot is idle afterwards. */
+static void dm_async_batch(int n, au_batch_prepare prepare, const char *what) {
     dm_ctx *ctxs = calloc((size_t)n, sizeof(dm_ctx));
-    OVMS_InferenceRequest **requests = calloc((size_t)n, sizeof(OVMS_InferenceRequest *));
-    REQUIRE(ctxs != NULL && requests != NULL);
-    au_counter done;
-    au_counter_init(&done);
-    int submitted = 0;
-    for (int i = 0; i < n; i++) {
-        ctxs[i].done = &done;
-        requests[i] = prepare(i, &ctxs[i]);
-        if (requests[i] == NULL)
-            break;
-        CHECK_OK(OVMS_InferenceRequestSetCompletionCallback(requests[i], dm_cb, &ctxs[i]));
-        OVMS_Status *status = OVMS_InferenceAsync(server, requests[i]);
-        if (status != NULL) {
-            au_expect_ok(status, what, __FILE__, __LINE__);
-            break;
-        }
-        submitted++;
-    }
-    CHECK_EQ(submitted, n);
-    AWAIT(&done, submitted);
-    au_sleep_ms(50); /* a doubled callback would show up now */
-    int bad = 0, calls = 0;
-    for (int i = 0; i < submitted; i++) {
-        bad += atomic_load(&ctxs[i].bad);
-        calls += atomic_load(&ctxs[i].calls);
-    }
-    CHECK_EQ(calls, submitted);
-    CHECK_EQ(bad, 0);
-    CHECK_POOL_AT_REST(server, "dummy", 2);
-    for (int i = 0; i < n; i++)
-        OVMS_InferenceRequestDelete(requests[i]);
-    au_counter_destroy(&done);
-    free(requests);
+    REQUIRE(ctxs != NULL);
+    au_async_batch(server, n, ctxs, sizeof(dm_ctx), prepare, dm_cb, what, "dummy", 2);
     free(ctxs);
 }
 
 /* 1..6 shards (dynamic), or 3 gathered by a node for every third request. */
-static OVMS_InferenceRequest *dm_prepare_shards(int i, dm_ctx *ctx) {
+static OVMS_InferenceRequest *dm_prepare_shards(int i, void *context) {
+    dm_ctx *ctx = (dm_ctx *)context;
     bool gathered = i % 3 == 2;
     ctx->shards = gathered ? 3 : 1 + i % DM_MAX_SHARDS;
     ctx->multiply = 1.0f;
@@ -298,13 +263,13 @@ static void dm_expect_failure(const char *pipeline, int shards, const int64_t *s
         dm_ctx *ctx = calloc(1, sizeof(dm_ctx));
         REQUIRE(ctx != NULL);
         ctx->expect_code = code;
-        ctx->done = &done;
+        ctx->count.done = &done;
         CHECK_OK(OVMS_InferenceRequestSetCompletionCallback(request, dm_cb, ctx));
         REQUIRE_OK(OVMS_InferenceAsync(server, request));
         AWAIT(&done, 1);
         au_sleep_ms(20);
-        CHECK_EQ(atomic_load(&ctx->calls), 1);
-        CHECK_EQ(atomic_load(&ctx->bad), 0);
+        CHECK_EQ(atomic_load(&ctx->count.calls), 1);
+        CHECK_EQ(atomic_load(&ctx->count.bad), 0);
         CHECK_OK(OVMS_InferenceRequestSetCompletionCallback(request, NULL, NULL));
         au_counter_destroy(&done);
         free(ctx);
@@ -407,7 +372,8 @@ static void test_nested_levels_stack_one_dimension_each(void) {
 }
 
 /* The nested pipelines in turn. */
-static OVMS_InferenceRequest *dm_prepare_nested(int i, dm_ctx *ctx) {
+static OVMS_InferenceRequest *dm_prepare_nested(int i, void *context) {
+    dm_ctx *ctx = (dm_ctx *)context;
     ctx->nested = &dm_nested_cases[i % DM_NESTED_CASES];
     dm_fill_nested(ctx->in, (float)i);
     return dm_request_shaped(ctx->nested->pipeline, ctx->in, ctx->nested->in_shape, 4);

@@ -193,41 +193,39 @@ static void test_metadata_and_state(void) {
 
 /* ---- async: every accepted pipeline request calls back once ------------------------------------ */
 typedef struct {
+    au_batch_count count; /* first: au_async_batch reads it */
     const float *input;
     float delta;
     bool expect_failure;
-    atomic_int calls;
-    atomic_int bad;
     OVMS_InferenceResponse *kept;
-    au_counter *done;
 } chain_ctx;
 
 static void chain_cb(OVMS_InferenceResponse *response, uint32_t flag, void *user) {
     chain_ctx *ctx = (chain_ctx *)user;
-    if (atomic_fetch_add(&ctx->calls, 1) > 0)
+    if (atomic_fetch_add(&ctx->count.calls, 1) > 0)
         au_fail(__FILE__, __LINE__, "a second callback for one pipeline request");
     if (pthread_equal(pthread_self(), au_main_thread))
         au_fail(__FILE__, __LINE__, "the callback ran on the submitting thread");
     if (ctx->expect_failure) {
         if (flag != 1 || response != NULL)
-            atomic_fetch_add(&ctx->bad, 1);
+            atomic_fetch_add(&ctx->count.bad, 1);
     } else if (flag != 0 || response == NULL || pt_output_count(response) < 1 ||
                !pt_check_output(response, 0, "a", ctx->input, ctx->delta)) {
-        atomic_fetch_add(&ctx->bad, 1);
+        atomic_fetch_add(&ctx->count.bad, 1);
     }
     OVMS_InferenceResponseDelete(response);
-    au_counter_add(ctx->done, 1);
+    au_counter_add(ctx->count.done, 1);
 }
 
 /* Keeps a successful response in ctx->kept for the test. */
 static void keep_cb(OVMS_InferenceResponse *response, uint32_t flag, void *user) {
     chain_ctx *ctx = (chain_ctx *)user;
-    if (atomic_fetch_add(&ctx->calls, 1) > 0)
+    if (atomic_fetch_add(&ctx->count.calls, 1) > 0)
         au_fail(__FILE__, __LINE__, "a second callback for one pipeline request");
     if (flag != 0)
         au_fail(__FILE__, __LINE__, "the pipeline request failed");
     ctx->kept = response;
-    au_counter_add(ctx->done, 1);
+    au_counter_add(ctx->count.done, 1);
 }
 
 /* CAPIDagInference.DynamicEntryDummyDag: demultiplexed at the entry, [3,1,10] in, each shard + 1. */
@@ -250,11 +248,11 @@ static void test_dynamic_entry_dummy_dag(void) {
             CHECK_OK(OVMS_Inference(server, request, &response));
         } else {
             /* Async: the callback keeps the response for the checks below. */
-            ctx.done = &done;
+            ctx.count.done = &done;
             CHECK_OK(OVMS_InferenceRequestSetCompletionCallback(request, keep_cb, &ctx));
             CHECK_OK(OVMS_InferenceAsync(server, request));
             AWAIT(&done, 1);
-            CHECK_EQ(atomic_load(&ctx.calls), 1);
+            CHECK_EQ(atomic_load(&ctx.count.calls), 1);
             response = ctx.kept;
             CHECK_OK(OVMS_InferenceRequestSetCompletionCallback(request, NULL, NULL));
         }
@@ -317,51 +315,30 @@ static void test_dynamic_entry_dummy_dag(void) {
     CHECK_POOL_AT_REST(server, "dummy", 2);
 }
 
-static void test_async_chain_calls_back_once_each(void) {
-    const int n = (int)au_scaled(400, 40);
-    float *inputs = calloc((size_t)n * 10, sizeof(float));
-    chain_ctx *ctxs = calloc((size_t)n, sizeof(chain_ctx));
-    OVMS_InferenceRequest **requests = calloc((size_t)n, sizeof(OVMS_InferenceRequest *));
-    REQUIRE(inputs != NULL && ctxs != NULL && requests != NULL);
-    au_counter done;
-    au_counter_init(&done);
+/* A chain request's context with its own input. */
+typedef struct {
+    chain_ctx chain; /* first: chain_cb and au_async_batch read it */
+    float in[10];
+} chain_batch_ctx;
+
+static OVMS_InferenceRequest *chain_prepare(int i, void *context) {
+    chain_batch_ctx *ctx = (chain_batch_ctx *)context;
     const char *names[] = {"b"};
     const int64_t shapes[][2] = {{1, 10}};
-    int submitted = 0;
-    for (int i = 0; i < n; i++) {
-        fill_input(&inputs[i * 10], (float)i);
-        const float *values[] = {&inputs[i * 10]};
-        ctxs[i].input = &inputs[i * 10];
-        ctxs[i].delta = 2.0f;
-        ctxs[i].done = &done;
-        requests[i] = pt_request("chain", 1, names, values, shapes);
-        if (requests[i] == NULL)
-            break;
-        CHECK_OK(OVMS_InferenceRequestSetCompletionCallback(requests[i], chain_cb, &ctxs[i]));
-        OVMS_Status *status = OVMS_InferenceAsync(server, requests[i]);
-        if (status != NULL) {
-            au_expect_ok(status, "OVMS_InferenceAsync(chain)", __FILE__, __LINE__);
-            break;
-        }
-        submitted++;
-    }
-    CHECK_EQ(submitted, n);
-    AWAIT(&done, submitted);
-    au_sleep_ms(50); /* a doubled callback would show up now */
-    int bad = 0, calls = 0;
-    for (int i = 0; i < submitted; i++) {
-        bad += atomic_load(&ctxs[i].bad);
-        calls += atomic_load(&ctxs[i].calls);
-    }
-    CHECK_EQ(calls, submitted);
-    CHECK_EQ(bad, 0);
-    CHECK_POOL_AT_REST(server, "dummy", 2);
-    for (int i = 0; i < n; i++)
-        OVMS_InferenceRequestDelete(requests[i]);
-    au_counter_destroy(&done);
-    free(requests);
+    fill_input(ctx->in, (float)i);
+    const float *values[] = {ctx->in};
+    ctx->chain.input = ctx->in;
+    ctx->chain.delta = 2.0f;
+    return pt_request("chain", 1, names, values, shapes);
+}
+
+static void test_async_chain_calls_back_once_each(void) {
+    const int n = (int)au_scaled(400, 40);
+    chain_batch_ctx *ctxs = calloc((size_t)n, sizeof(chain_batch_ctx));
+    REQUIRE(ctxs != NULL);
+    au_async_batch(server, n, ctxs, sizeof(chain_batch_ctx), chain_prepare, chain_cb, "OVMS_InferenceAsync(chain)",
+                   "dummy", 2);
     free(ctxs);
-    free(inputs);
 }
 
 /* One branch fails (fail_odd on an odd length) while the other succeeds: one failure, once. */
@@ -388,13 +365,13 @@ static void test_failing_node_fails_the_request_once(void) {
         ctx.input = b;
         ctx.delta = 1.0f;
         ctx.expect_failure = odd;
-        ctx.done = &done;
+        ctx.count.done = &done;
         CHECK_OK(OVMS_InferenceRequestSetCompletionCallback(request, chain_cb, &ctx));
         REQUIRE_OK(OVMS_InferenceAsync(server, request));
         AWAIT(&done, 1);
         au_sleep_ms(20);
-        CHECK_EQ(atomic_load(&ctx.calls), 1);
-        CHECK_EQ(atomic_load(&ctx.bad), 0);
+        CHECK_EQ(atomic_load(&ctx.count.calls), 1);
+        CHECK_EQ(atomic_load(&ctx.count.bad), 0);
         CHECK_OK(OVMS_InferenceRequestSetCompletionCallback(request, NULL, NULL));
         /* The same through OVMS_Inference: the node's own status. */
         OVMS_InferenceResponse *response = NULL;
@@ -465,12 +442,12 @@ static void count_cb(OVMS_InferenceResponse *response, uint32_t flag, void *user
     chain_ctx *ctx = (chain_ctx *)user;
     if (atomic_load(&deleted))
         atomic_fetch_add(&late_callbacks, 1);
-    if (atomic_fetch_add(&ctx->calls, 1) > 0)
+    if (atomic_fetch_add(&ctx->count.calls, 1) > 0)
         au_fail(__FILE__, __LINE__, "a second callback for one pipeline request");
     if ((flag == 0) != (response != NULL))
-        atomic_fetch_add(&ctx->bad, 1);
+        atomic_fetch_add(&ctx->count.bad, 1);
     OVMS_InferenceResponseDelete(response);
-    au_counter_add(ctx->done, 1);
+    au_counter_add(ctx->count.done, 1);
 }
 
 static void test_delete_waits_for_pipelines_in_flight(void) {
@@ -487,7 +464,7 @@ static void test_delete_waits_for_pipelines_in_flight(void) {
     const int64_t shapes[][2] = {{1, 10}};
     int accepted = 0;
     for (int i = 0; i < n; i++) {
-        ctxs[i].done = &done;
+        ctxs[i].count.done = &done;
         requests[i] = pt_request(i % 2 ? "chain" : "double_dummy", 1, names, values, shapes);
         if (requests[i] == NULL)
             break;
@@ -511,8 +488,8 @@ static void test_delete_waits_for_pipelines_in_flight(void) {
     CHECK_EQ(atomic_load(&late_callbacks), 0);
     int calls = 0, bad = 0;
     for (int i = 0; i < n; i++) {
-        calls += atomic_load(&ctxs[i].calls);
-        bad += atomic_load(&ctxs[i].bad);
+        calls += atomic_load(&ctxs[i].count.calls);
+        bad += atomic_load(&ctxs[i].count.bad);
         OVMS_InferenceRequestDelete(requests[i]);
     }
     CHECK_EQ(calls, accepted);
