@@ -558,20 +558,21 @@ typedef struct {
 typedef OVMS_InferenceRequest *(*au_batch_prepare)(int i, void *ctx);
 
 /* Makes n requests with `prepare` and submits them all at once through OVMS_InferenceAsync, each
- * with `callback` and a context of its own: `ctxs`, n zeroed contexts of ctx_size bytes, each
- * starting with an au_batch_count (the caller owns them). Then checks that every request called
- * back exactly once and none was wrong, and that the `slots` slots of `model` are at rest. The
- * requests are deleted here; `what` names the submission in a failure. */
-static AU_UNUSED void au_async_batch(OVMS_Server *server, int n, void *ctxs, size_t ctx_size,
-                                     au_batch_prepare prepare, OVMS_InferenceRequestCompletionCallback_t callback,
-                                     const char *what, const char *model, int slots) {
+ * with `callback` and a context of its own (ctx_size bytes, zeroed, starting with an
+ * au_batch_count). Then checks that every request called back exactly once and none was wrong,
+ * and that the `slots` slots of `model` are at rest. The contexts and requests are made and freed
+ * here; `what` names the submission in a failure. */
+static AU_UNUSED void au_async_batch(OVMS_Server *server, int n, size_t ctx_size, au_batch_prepare prepare,
+                                     OVMS_InferenceRequestCompletionCallback_t callback, const char *what,
+                                     const char *model, int slots) {
+    char *ctxs = calloc((size_t)n, ctx_size);
     OVMS_InferenceRequest **requests = calloc((size_t)n, sizeof(OVMS_InferenceRequest *));
-    REQUIRE(requests != NULL);
+    REQUIRE(ctxs != NULL && requests != NULL);
     au_counter done;
     au_counter_init(&done);
     int submitted = 0;
     for (int i = 0; i < n; i++) {
-        void *ctx = (char *)ctxs + (size_t)i * ctx_size;
+        void *ctx = ctxs + (size_t)i * ctx_size;
         ((au_batch_count *)ctx)->done = &done;
         requests[i] = prepare(i, ctx);
         if (requests[i] == NULL)
@@ -589,7 +590,7 @@ static AU_UNUSED void au_async_batch(OVMS_Server *server, int n, void *ctxs, siz
     au_sleep_ms(50); /* a doubled callback would show up now */
     int bad = 0, calls = 0;
     for (int i = 0; i < submitted; i++) {
-        au_batch_count *count = (au_batch_count *)((char *)ctxs + (size_t)i * ctx_size);
+        au_batch_count *count = (au_batch_count *)(ctxs + (size_t)i * ctx_size);
         bad += atomic_load(&count->bad);
         calls += atomic_load(&count->calls);
     }
@@ -600,6 +601,7 @@ static AU_UNUSED void au_async_batch(OVMS_Server *server, int n, void *ctxs, siz
         OVMS_InferenceRequestDelete(requests[i]);
     au_counter_destroy(&done);
     free(requests);
+    free(ctxs);
 }
 
 /* ---- shared test state and dummy-request helpers --------------------------------------------- */

@@ -214,15 +214,6 @@ static void dm_cb(OVMS_InferenceResponse *response, uint32_t flag, void *user) {
     au_counter_add(ctx->count.done, 1);
 }
 
-/* `n` async requests made by `prepare` (an au_batch_prepare on dm_ctx), submitted at once: each
- * calls back exactly once with its own values, and every slot is idle afterwards. */
-static void dm_async_batch(int n, au_batch_prepare prepare, const char *what) {
-    dm_ctx *ctxs = calloc((size_t)n, sizeof(dm_ctx));
-    REQUIRE(ctxs != NULL);
-    au_async_batch(server, n, ctxs, sizeof(dm_ctx), prepare, dm_cb, what, "dummy", 2);
-    free(ctxs);
-}
-
 /* 1..6 shards (dynamic), or 3 gathered by a node for every third request. */
 static OVMS_InferenceRequest *dm_prepare_shards(int i, void *context) {
     dm_ctx *ctx = (dm_ctx *)context;
@@ -237,7 +228,8 @@ static OVMS_InferenceRequest *dm_prepare_shards(int i, void *context) {
 /* Many async requests with 1..6 shards each (dynamic) and 3 (gathered by a node): each calls
  * back once with its own values, in shard order. */
 static void test_async_shards_call_back_once_each(void) {
-    dm_async_batch((int)au_scaled(150, 12), dm_prepare_shards, "OVMS_InferenceAsync(demux)");
+    au_async_batch(server, (int)au_scaled(150, 12), sizeof(dm_ctx), dm_prepare_shards, dm_cb,
+                   "OVMS_InferenceAsync(demux)", "dummy", 2);
 }
 
 /* `pipeline` with `shards` rows (or an input of `shape`, 4 dimensions, when not NULL) fails
@@ -381,7 +373,8 @@ static OVMS_InferenceRequest *dm_prepare_nested(int i, void *context) {
 
 /* A batch of async requests over the nested pipelines: one callback each, with its values. */
 static void test_async_nested_call_back_once_each(void) {
-    dm_async_batch((int)au_scaled(60, 6), dm_prepare_nested, "OVMS_InferenceAsync(nested)");
+    au_async_batch(server, (int)au_scaled(60, 6), sizeof(dm_ctx), dm_prepare_nested, dm_cb,
+                   "OVMS_InferenceAsync(nested)", "dummy", 2);
 }
 
 /* add_sub fails in each of the 6 inner shards (after dummy): the request fails once. */
