@@ -122,7 +122,7 @@ struct Handoff {
 
 /// How often a blocked caller may lose a slot handed to it to an arriving caller. Each handoff
 /// that is not overtaken wakes a thread that then usually migrates to the other core: with 4 to
-/// 16 threads on 2 slots, 8 cuts migrations from about 0.6-1.0 to 0.25-0.45 per inference and
+/// 16 threads on 2 slots, 8 cuts migrations from about 0.6-1.2 to 0.2-0.5 per inference and
 /// lifts throughput to about bare OpenVINO's (whose pool lets any thread take a free request),
 /// while the 99th percentile wait stays within about twice bare's; 16 adds little throughput and
 /// doubles that tail again (bench/PROFILES.md section 7).
