@@ -34,7 +34,10 @@ cargo test --release
 stage "C tests (ctest)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j2
-ctest --test-dir build --output-on-failure
+ctest --test-dir build --output-on-failure --label-exclude valgrind
+# The valgrind runs two at a time: valgrind runs a program's threads one at a time, so each
+# takes one core, and no two of them share a file or a port.
+ctest --test-dir build --output-on-failure --label-regex valgrind --parallel 2
 
 # After ctest: the fault-injection library it built is then up to date for the fresh build.
 stage "README install sequence"
