@@ -30,7 +30,7 @@ from tritonclient.grpc import service_pb2_grpc as pb_grpc  # noqa: E402
 from tritonclient.utils import InferenceServerException  # noqa: E402
 
 import conftest  # noqa: E402
-from ovms_shared import Server  # noqa: E402
+from ovms_shared import OvmsError, Server  # noqa: E402
 
 RNG = np.random.default_rng(12)
 
@@ -419,9 +419,17 @@ def test_pipeline_requests_are_counted(served, grpc_client, http_client):
     grpc_client.get_model_metadata("dummy_chain")
     assert grpc_client.is_model_ready("dummy_chain")
     assert rest(served, "GET", "/v2/models/dummy_chain")[0] == 200
+    # Through the C API (counted beyond OVMS): 2 sync and 1 async successes, 1 wrong shape.
+    for _ in range(2):
+        served.server.infer("dummy_chain", {"b": x})
+    served.server.infer_async("dummy_chain", {"b": x}).result(10)
+    with pytest.raises(OvmsError):
+        served.server.infer("dummy_chain", {"b": np.zeros((1, 5), np.float32)})
     # A pipeline that is not loaded: its metadata is counted a failure, its inference not at all.
     grpc_error(lambda: grpc_client.get_model_metadata("missing_model"))
     grpc_error(lambda: grpc_client.infer("missing_model", [grpc_input("b", x)]))
+    with pytest.raises(OvmsError):
+        served.server.infer("missing_model", {"b": x})
     after = scrape()
 
     def grew(family, interface, method="ModelInfer"):
@@ -431,6 +439,8 @@ def test_pipeline_requests_are_counted(served, grpc_client, http_client):
     assert grew("ovms_requests_success", "gRPC") == 3
     assert grew("ovms_requests_success", "REST") == 2
     assert grew("ovms_requests_fail", "gRPC") == 1
+    assert grew("ovms_requests_success", "CAPI") == 3
+    assert grew("ovms_requests_fail", "CAPI") == 1
     assert grew("ovms_requests_success", "gRPC", "ModelMetadata") == 1
     assert grew("ovms_requests_success", "REST", "ModelMetadata") == 1
     ready = {"api": "KServe", "interface": "gRPC", "method": "ModelReady", "name": "dummy_chain"}
@@ -439,8 +449,11 @@ def test_pipeline_requests_are_counted(served, grpc_client, http_client):
     missing_metadata = {**missing, "method": "ModelMetadata"}
     assert sample(after, "ovms_requests_fail", **missing_metadata) - sample(before, "ovms_requests_fail", **missing_metadata) == 1
     assert sample(after, "ovms_requests_fail", **missing) == 0
+    assert sample(after, "ovms_requests_fail", **{**missing, "interface": "CAPI"}) == 0
     timed = {"interface": "gRPC", "name": "dummy_chain", "version": "1"}
     assert sample(after, "ovms_request_time_us_count", **timed) - sample(before, "ovms_request_time_us_count", **timed) == 3
+    capi_timed = {**timed, "interface": "CAPI"}
+    assert sample(after, "ovms_request_time_us_count", **capi_timed) - sample(before, "ovms_request_time_us_count", **capi_timed) == 3
     # Only the families OVMS keeps for a pipeline: no inference time or pool gauges.
     assert 'ovms_inference_time_us_count{name="dummy_chain"' not in after
     assert 'ovms_streams{name="dummy_chain"' not in after

@@ -12,7 +12,7 @@
 
 use crate::datatype::DataType;
 use crate::inference::{self, Buffer, ExternalData, OutputData, Request, Response, Side};
-use crate::metrics::{self, Interface, Method, RequestMeter};
+use crate::metrics::{self, Interface, Method};
 use crate::model::{ServableManager, ServableMetadata, VersionState};
 use crate::pipeline::{self, Pipelines};
 use crate::server::SERVER;
@@ -170,7 +170,7 @@ pub async fn infer(
     // before the await and the future can move between the runtime's threads.
     let (model_version, response) = match submit(name, version, inputs, interface)? {
         Submitted::Answered(model_version, response) => (model_version, response?),
-        Submitted::Pending(model_version, answered, waiting, meter) => {
+        Submitted::Pending(model_version, answered, waiting) => {
             // A full queue: wait for room here, holding no thread (a client that goes away
             // drops the job, which then calls back with a failure nobody reads).
             if let Some(waiting) = waiting {
@@ -182,9 +182,6 @@ pub async fn infer(
                     "the request was lost by an internal failure",
                 ))
             });
-            if let Some(meter) = meter {
-                meter.finish(response.is_ok());
-            }
             (model_version, response?)
         }
     };
@@ -199,13 +196,12 @@ pub async fn infer(
 enum Submitted {
     /// It ran inline: its outcome.
     Answered(i64, Result<Response>),
-    /// It is on its way: where its outcome will arrive, its job if it waits for room in the
-    /// version's queue, and a pipeline's meter (a model's request is counted by the core).
+    /// It is on its way (and counted by the core): where its outcome will arrive, and its job
+    /// if it waits for room in the version's queue.
     Pending(
         i64,
         oneshot::Receiver<Result<Response>>,
         Option<inference::Waiting>,
-        Option<RequestMeter>,
     ),
 }
 
@@ -282,7 +278,7 @@ fn submit(name: &str, version: i64, inputs: Vec<Input>, interface: Interface) ->
         }),
     )?;
     // The request itself may go now: the inference works on its own plan.
-    Ok(Submitted::Pending(model_version, answered, waiting, None))
+    Ok(Submitted::Pending(model_version, answered, waiting))
 }
 
 /// Starts a pipeline on the async path of `OVMS_InferenceAsync`; its answer comes back
@@ -294,13 +290,13 @@ fn submit_to_pipeline(
     inputs: Vec<Input>,
     interface: Interface,
 ) -> Result<Submitted> {
-    // Counted in the pipeline's series as OVMS counts it: a meter dropped unfinished counts a
-    // failure (inputs that make no request, a run refused).
-    let meter = metrics::for_pipeline(name).map(|series| series.meter(interface));
-    let (request, held) = build_request(name, 0, inputs)?;
+    // The core counts the run in the pipeline's series; inputs that make no request, here.
+    let (request, held) = build_request(name, 0, inputs).inspect_err(|_| {
+        count_pipeline_request(interface, Method::ModelInfer, name, false);
+    })?;
     let (answer, answered) = oneshot::channel();
     let held = SendHeld(held);
-    let started = pipeline::infer_async(
+    pipeline::infer_async(
         manager,
         pipelines,
         &request,
@@ -310,27 +306,9 @@ fn submit_to_pipeline(
             drop(held);
             let _ = answer.send(result);
         }),
-    );
-    if let Err(error) = started {
-        if let Some(meter) = meter
-            && is_not_loaded(error.code)
-        {
-            meter.discard();
-        }
-        return Err(error);
-    }
+    )?;
     // The run keeps what it needs of the request (shapes and buffer pointers).
-    Ok(Submitted::Pending(PIPELINE_VERSION, answered, None, meter))
-}
-
-/// A pipeline that does not serve: OVMS counts no request for it.
-fn is_not_loaded(code: StatusCode) -> bool {
-    matches!(
-        code,
-        StatusCode::PIPELINE_DEFINITION_NOT_LOADED_YET
-            | StatusCode::PIPELINE_DEFINITION_NOT_LOADED_ANYMORE
-            | StatusCode::PIPELINE_DEFINITION_NAME_MISSING
-    )
+    Ok(Submitted::Pending(PIPELINE_VERSION, answered, None))
 }
 
 /// Counts a pipeline's request that does not reach `infer` (metadata, readiness, an inference

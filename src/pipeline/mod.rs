@@ -338,9 +338,15 @@ pub fn infer(
     request: &Request,
     interface: Interface,
 ) -> Result<Response> {
-    match pipeline_for(manager, pipelines, request.servable_name()?) {
+    let name = request.servable_name()?;
+    match pipeline_for(manager, pipelines, name) {
         None => inference::infer(manager, request, interface),
-        Some(plan) => run::run(plan?, manager, request, interface),
+        Some(plan) => {
+            let meter = crate::metrics::for_pipeline(name).map(|series| series.meter(interface));
+            let result = plan.and_then(|plan| run::run(plan, manager, request, interface));
+            count(meter, &result);
+            result
+        }
     }
 }
 
@@ -353,10 +359,49 @@ pub fn infer_async(
     interface: Interface,
     done: Done,
 ) -> Result<()> {
-    match pipeline_for(manager, pipelines, request.servable_name()?) {
+    let name = request.servable_name()?;
+    match pipeline_for(manager, pipelines, name) {
         None => inference::infer_async(manager, request, interface, done),
-        Some(plan) => run::start(plan?, manager, request, interface, done),
+        Some(plan) => {
+            let meter = crate::metrics::for_pipeline(name).map(|series| series.meter(interface));
+            let plan = match plan {
+                Ok(plan) => plan,
+                Err(error) => {
+                    let failed: Result<()> = Err(error);
+                    count(meter, &failed);
+                    return failed;
+                }
+            };
+            // Counted when it calls back; a start that fails drops `done`, and the meter in it
+            // counts the failure.
+            let done: Done = Box::new(move |result| {
+                count(meter, &result);
+                done(result);
+            });
+            run::start(plan, manager, request, interface, done)
+        }
     }
+}
+
+/// Counts a pipeline request's outcome in the pipeline's series, as OVMS counts it: a request
+/// for a pipeline that does not serve is not counted at all.
+fn count(meter: Option<crate::metrics::RequestMeter>, result: &Result<impl Sized>) {
+    let Some(meter) = meter else { return };
+    match result {
+        Ok(_) => meter.finish(true),
+        Err(error) if is_not_served(error.code) => meter.discard(),
+        Err(_) => meter.finish(false),
+    }
+}
+
+/// The codes of a pipeline that does not serve (not yet valid, removed, or nameless).
+fn is_not_served(code: StatusCode) -> bool {
+    matches!(
+        code,
+        StatusCode::PIPELINE_DEFINITION_NOT_LOADED_YET
+            | StatusCode::PIPELINE_DEFINITION_NOT_LOADED_ANYMORE
+            | StatusCode::PIPELINE_DEFINITION_NAME_MISSING
+    )
 }
 
 fn describe(name: &str, spec: &TensorSpec) -> TensorMetadata {
