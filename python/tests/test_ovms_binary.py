@@ -6,6 +6,7 @@ exactly its container arguments. Every wait is bounded."""
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import signal
 import socket
@@ -220,6 +221,24 @@ def test_single_model_mode_serves_and_stops_on_a_signal(tmp_path, how):
     assert f"{how.name} received" in text, text
     assert "server stopped" in text, text
     assert "AVAILABLE" not in stdout, stdout
+
+
+def network_threads(pid: int) -> int:
+    return sum((task / "comm").read_text().strip() == "ovms-net" for task in Path(f"/proc/{pid}/task").iterdir())
+
+
+@pytest.mark.parametrize("workers", [[], ["--grpc_workers=2"], ["--rest_workers=2"]], ids=["default", "grpc", "rest"])
+def test_workers_size_the_network_runtime(tmp_path, workers):
+    # Half the cores by default; more when a workers flag asks for more; never above the cores.
+    cores = len(os.sched_getaffinity(0))
+    if "--grpc_workers=2" in workers and cores < 2:
+        pytest.skip("--grpc_workers=2 needs 2 cores")
+    asked = 2 if workers else 1
+    grpc, rest = free_port(), free_port()
+    args = ["--model_name=dummy", f"--model_path={MODELS / 'dummy'}", *loopback(f"--port={grpc}", f"--rest_port={rest}")]
+    with serving([*args, *workers], [grpc, rest]) as process:
+        assert network_threads(process.pid) == min(max(asked, cores // 2), cores)
+        assert stop(process) == 0
 
 
 def test_log_level_filters_the_log(tmp_path):

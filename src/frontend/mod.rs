@@ -45,18 +45,29 @@ pub struct Frontends {
 /// the process, so its threads never exit. They finish inferences (OpenVINO status, response,
 /// slot release, the next queued start), and OpenVINO keeps per-thread executor state that a
 /// thread's exit destroys, reading executors a reload or stop may have freed long before (the
-/// reason the dispatcher's threads never exit either). A later server reuses it.
+/// reason the dispatcher's threads never exit either). A later server reuses it, with the
+/// threads the first start asked for.
 static RUNTIME: Mutex<Option<&'static Runtime>> = Mutex::new(None);
 
-fn runtime() -> Result<&'static Runtime> {
+/// The network runtime's threads for `settings`: half the cores by default (OpenVINO's
+/// inference threads take the other half), or more when `grpc_workers` or `rest_workers` ask
+/// for more (the larger of the two, at most the cores). On 2 cores the default is one: one
+/// network thread served the dummy over gRPC at 7,390 inferences/s at 16 in flight against
+/// 6,140 with two (perf_analyzer, one run each on a quiet machine).
+fn network_threads(settings: &ServerSettings) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let asked = settings
+        .grpc_workers
+        .max(settings.rest_workers.unwrap_or(0)) as usize;
+    asked.max(cores / 2).clamp(1, cores)
+}
+
+/// The runtime, made with `threads` if it does not exist yet.
+fn runtime(threads: usize) -> Result<&'static Runtime> {
     let mut runtime = RUNTIME.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(runtime) = *runtime {
         return Ok(runtime);
     }
-    // Half the cores: OpenVINO's inference threads take the other half. On 2 cores, one
-    // network thread served the dummy over gRPC at 7,390 inferences/s at 16 in flight against
-    // 6,140 with two (perf_analyzer, one run each on a quiet machine).
-    let threads = std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1));
     let built = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         // The blocking threads run reloads (`POST /v1/config/reload`), which compile models:
@@ -117,7 +128,7 @@ impl Frontends {
                 )
             })
             .transpose()?;
-        let runtime = runtime()?;
+        let runtime = runtime(network_threads(settings))?;
         let (stop, stopped) = watch::channel(false);
         let mut servers = Vec::new();
         // Listeners are registered with the runtime inside it.
@@ -169,7 +180,8 @@ impl Frontends {
             return;
         }
         self.stop_accepting();
-        let Ok(runtime) = runtime() else { return };
+        // It exists: the start made it.
+        let Ok(runtime) = runtime(1) else { return };
         let aborts: Vec<_> = self.servers.iter().map(JoinHandle::abort_handle).collect();
         runtime.block_on(async {
             let all = futures_join_all(self.servers);
