@@ -30,7 +30,8 @@ pub struct Options {
     pub address: SocketAddr,
     /// The name the model is served under (perf_analyzer's `-m`).
     pub model: String,
-    /// Tokio worker threads; the default, one per CPU, is what `ovms`'s network runtime uses.
+    /// Tokio worker threads; by default one per CPU, tokio's own default (`ovms`'s network
+    /// runtime has half the cores unless `--grpc_workers` or `--rest_workers` ask for more).
     pub workers: usize,
 }
 
