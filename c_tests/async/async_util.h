@@ -472,6 +472,47 @@ static AU_UNUSED OVMS_Status *au_dummy_prealloc(OVMS_InferenceRequest *request, 
     return status;
 }
 
+/* One output of a response, as OVMS_InferenceResponseOutput gives it (the response owns it all). */
+typedef struct {
+    const char *name;
+    OVMS_DataType datatype;
+    const int64_t *shape;
+    size_t dims;
+    const void *data;
+    size_t bytes;
+    OVMS_BufferType buffer_type;
+    uint32_t device;
+} au_output;
+
+/*
+ * Reads output `id` of `response` into *out (the buffer type and device start as values the call
+ * must overwrite). With `only` set, the response must have exactly that one output. False, with a
+ * failure at file:line, when it cannot be read. Thread-safe.
+ */
+static AU_UNUSED bool au_read_output(OVMS_InferenceResponse *response, uint32_t id, bool only, au_output *out,
+                                     const char *file, int line) {
+    *out = (au_output){.datatype = OVMS_DATATYPE_UNDEFINED, .buffer_type = OVMS_BUFFERTYPE_HDDL, .device = 99};
+    if (response == NULL) {
+        au_fail(file, line, "the response is NULL");
+        return false;
+    }
+    if (only) {
+        uint32_t count = 0;
+        if (!au_expect_ok(OVMS_InferenceResponseOutputCount(response, &count), "OutputCount", file, line))
+            return false;
+        if (count != 1) {
+            char buf[128];
+            snprintf(buf, sizeof buf, "the response has %u outputs, expected 1", count);
+            au_fail(file, line, buf);
+            return false;
+        }
+    }
+    return au_expect_ok(OVMS_InferenceResponseOutput(response, id, &out->name, &out->datatype, &out->shape,
+                                                     &out->dims, &out->data, &out->bytes, &out->buffer_type,
+                                                     &out->device),
+                        "ResponseOutput", file, line);
+}
+
 /*
  * Checks a dummy response: one output "a", FP32 [1,10], values input[i] + 1. Returns its data
  * pointer in *data (may be NULL). Returns true when all matched. Thread-safe.
@@ -481,40 +522,19 @@ static AU_UNUSED bool au_check_dummy_response(OVMS_InferenceResponse *response, 
     char buf[512];
     if (data_out)
         *data_out = NULL;
-    if (response == NULL) {
-        au_fail(file, line, "dummy response is NULL");
+    au_output o;
+    if (!au_read_output(response, 0, true, &o, file, line))
         return false;
-    }
-    uint32_t count = 0;
-    if (!au_expect_ok(OVMS_InferenceResponseOutputCount(response, &count), "OutputCount", file, line))
-        return false;
-    if (count != 1) {
-        snprintf(buf, sizeof buf, "dummy response has %u outputs, expected 1", count);
-        au_fail(file, line, buf);
-        return false;
-    }
-    const char *name = NULL;
-    OVMS_DataType datatype = OVMS_DATATYPE_UNDEFINED;
-    const int64_t *shape = NULL;
-    size_t dims = 0;
-    const void *data = NULL;
-    size_t bytes = 0;
-    OVMS_BufferType buffer_type = OVMS_BUFFERTYPE_HDDL;
-    uint32_t device = 99;
-    if (!au_expect_ok(OVMS_InferenceResponseOutput(response, 0, &name, &datatype, &shape, &dims, &data, &bytes,
-                                                   &buffer_type, &device),
-                      "ResponseOutput", file, line))
-        return false;
-    bool ok = name != NULL && strcmp(name, "a") == 0 && datatype == OVMS_DATATYPE_FP32 && dims == 2 &&
-              shape != NULL && shape[0] == 1 && shape[1] == 10 && bytes == AU_DUMMY_N * sizeof(float) &&
-              data != NULL && buffer_type == OVMS_BUFFERTYPE_CPU && device == 0;
+    bool ok = o.name != NULL && strcmp(o.name, "a") == 0 && o.datatype == OVMS_DATATYPE_FP32 && o.dims == 2 &&
+              o.shape != NULL && o.shape[0] == 1 && o.shape[1] == 10 && o.bytes == AU_DUMMY_N * sizeof(float) &&
+              o.data != NULL && o.buffer_type == OVMS_BUFFERTYPE_CPU && o.device == 0;
     if (!ok) {
         snprintf(buf, sizeof buf, "dummy output metadata wrong: name %s type %d dims %zu bytes %zu data %p",
-                 name ? name : "(null)", (int)datatype, dims, bytes, data);
+                 o.name ? o.name : "(null)", (int)o.datatype, o.dims, o.bytes, o.data);
         au_fail(file, line, buf);
         return false;
     }
-    const float *values = (const float *)data;
+    const float *values = (const float *)o.data;
     for (int i = 0; i < AU_DUMMY_N; i++) {
         if (values[i] != input[i] + 1.0f) {
             snprintf(buf, sizeof buf, "dummy output a[%d] = %g, expected %g", i, (double)values[i],
@@ -524,7 +544,7 @@ static AU_UNUSED bool au_check_dummy_response(OVMS_InferenceResponse *response, 
         }
     }
     if (data_out)
-        *data_out = data;
+        *data_out = o.data;
     return true;
 }
 

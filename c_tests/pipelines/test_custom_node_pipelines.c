@@ -36,32 +36,19 @@ static OVMS_InferenceRequest *cn_request(const char *name, const char *input, co
 
 /* The response has one output "out", FP32 [1,10], values in[i] * multiply + add. */
 static bool cn_check(OVMS_InferenceResponse *response, const float *in, float multiply, float add) {
-    uint32_t count = 0;
-    if (!au_expect_ok(OVMS_InferenceResponseOutputCount(response, &count), "OutputCount", __FILE__, __LINE__))
+    au_output o;
+    if (!au_read_output(response, 0, true, &o, __FILE__, __LINE__))
         return false;
-    const char *name = NULL;
-    OVMS_DataType datatype = OVMS_DATATYPE_UNDEFINED;
-    const int64_t *shape = NULL;
-    size_t dims = 0;
-    const void *data = NULL;
-    size_t bytes = 0;
-    OVMS_BufferType buffer_type = OVMS_BUFFERTYPE_HDDL;
-    uint32_t device = 99;
-    if (count != 1 || !au_expect_ok(OVMS_InferenceResponseOutput(response, 0, &name, &datatype, &shape, &dims, &data,
-                                                                 &bytes, &buffer_type, &device),
-                                    "ResponseOutput", __FILE__, __LINE__)) {
-        au_fail(__FILE__, __LINE__, "expected one readable output");
-        return false;
-    }
-    bool ok = strcmp(name, "out") == 0 && datatype == OVMS_DATATYPE_FP32 && dims == 2 && shape[0] == 1 &&
-              shape[1] == AU_DUMMY_N && bytes == AU_DUMMY_N * sizeof(float) && buffer_type == OVMS_BUFFERTYPE_CPU;
+    bool ok = strcmp(o.name, "out") == 0 && o.datatype == OVMS_DATATYPE_FP32 && o.dims == 2 && o.shape[0] == 1 &&
+              o.shape[1] == AU_DUMMY_N && o.bytes == AU_DUMMY_N * sizeof(float) &&
+              o.buffer_type == OVMS_BUFFERTYPE_CPU;
+    const float *data = (const float *)o.data;
     for (int i = 0; ok && i < AU_DUMMY_N; i++)
-        ok = fabsf(((const float *)data)[i] - (in[i] * multiply + add)) < 1e-5f;
+        ok = fabsf(data[i] - (in[i] * multiply + add)) < 1e-5f;
     if (!ok) {
         char buf[256];
-        snprintf(buf, sizeof buf, "output %s: type %d, dims %zu, bytes %zu, first %g (expected %g)", name,
-                 (int)datatype, dims, bytes, data ? (double)((const float *)data)[0] : -1.0,
-                 (double)(in[0] * multiply + add));
+        snprintf(buf, sizeof buf, "output %s: type %d, dims %zu, bytes %zu, first %g (expected %g)", o.name,
+                 (int)o.datatype, o.dims, o.bytes, data ? (double)data[0] : -1.0, (double)(in[0] * multiply + add));
         au_fail(__FILE__, __LINE__, buf);
     }
     return ok;

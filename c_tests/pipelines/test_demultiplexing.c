@@ -78,31 +78,18 @@ static OVMS_InferenceRequest *dm_request(const char *pipeline, const float *valu
  * stacked shards hold the input's elements in the input's order). */
 static bool dm_check_shaped(OVMS_InferenceResponse *response, const float *in, const int64_t *want, size_t want_dims,
                             float multiply, float add) {
-    uint32_t count = 0;
-    if (!au_expect_ok(OVMS_InferenceResponseOutputCount(response, &count), "OutputCount", __FILE__, __LINE__))
+    au_output o;
+    if (!au_read_output(response, 0, true, &o, __FILE__, __LINE__))
         return false;
-    const char *name = NULL;
-    OVMS_DataType datatype = OVMS_DATATYPE_UNDEFINED;
-    const int64_t *shape = NULL;
-    size_t dims = 0;
-    const void *data = NULL;
-    size_t bytes = 0;
-    OVMS_BufferType buffer_type = OVMS_BUFFERTYPE_HDDL;
-    uint32_t device = 99;
-    if (count != 1 || !au_expect_ok(OVMS_InferenceResponseOutput(response, 0, &name, &datatype, &shape, &dims, &data,
-                                                                 &bytes, &buffer_type, &device),
-                                    "ResponseOutput", __FILE__, __LINE__)) {
-        au_fail(__FILE__, __LINE__, "expected one readable output");
-        return false;
-    }
     const size_t elements = dm_elements(want, want_dims);
-    bool ok = strcmp(name, "out") == 0 && datatype == OVMS_DATATYPE_FP32 && dims == want_dims &&
-              bytes == elements * sizeof(float);
-    for (size_t d = 0; ok && d < dims; d++)
-        ok = shape[d] == want[d];
+    bool ok = strcmp(o.name, "out") == 0 && o.datatype == OVMS_DATATYPE_FP32 && o.dims == want_dims &&
+              o.bytes == elements * sizeof(float);
+    for (size_t d = 0; ok && d < o.dims; d++)
+        ok = o.shape[d] == want[d];
+    const float *data = (const float *)o.data;
     int wrong = -1;
     for (int i = 0; ok && i < (int)elements; i++) {
-        if (fabsf(((const float *)data)[i] - (in[i] * multiply + add)) > 1e-4f) {
+        if (fabsf(data[i] - (in[i] * multiply + add)) > 1e-4f) {
             ok = false;
             wrong = i;
         }
@@ -110,9 +97,8 @@ static bool dm_check_shaped(OVMS_InferenceResponse *response, const float *in, c
     if (!ok) {
         char buf[256];
         snprintf(buf, sizeof buf, "output %s: type %d, dims %zu, dim0 %lld, bytes %zu, element %d: %g (expected %g)",
-                 name, (int)datatype, dims, dims > 0 ? (long long)shape[0] : -1LL, bytes, wrong,
-                 wrong >= 0 ? (double)((const float *)data)[wrong] : 0.0,
-                 wrong >= 0 ? (double)(in[wrong] * multiply + add) : 0.0);
+                 o.name, (int)o.datatype, o.dims, o.dims > 0 ? (long long)o.shape[0] : -1LL, o.bytes, wrong,
+                 wrong >= 0 ? (double)data[wrong] : 0.0, wrong >= 0 ? (double)(in[wrong] * multiply + add) : 0.0);
         au_fail(__FILE__, __LINE__, buf);
     }
     return ok;

@@ -22,21 +22,10 @@ static void chain_cb(OVMS_InferenceResponse *response, uint32_t flag, void *user
     if (atomic_fetch_add(&calls[id], 1) > 0)
         au_fail(__FILE__, __LINE__, "a second callback for one pipeline request");
     if (flag == 0) {
-        uint32_t count = 0;
-        const char *name = NULL;
-        OVMS_DataType datatype = OVMS_DATATYPE_UNDEFINED;
-        const int64_t *shape = NULL;
-        size_t dims = 0;
-        const void *data = NULL;
-        size_t bytes = 0;
-        OVMS_BufferType buffer_type = OVMS_BUFFERTYPE_CPU;
-        uint32_t device = 0;
-        bool ok = OVMS_InferenceResponseOutputCount(response, &count) == NULL && count == 1 &&
-                  OVMS_InferenceResponseOutput(response, 0, &name, &datatype, &shape, &dims, &data, &bytes,
-                                               &buffer_type, &device) == NULL &&
-                  bytes == sizeof input;
+        au_output o;
+        bool ok = au_read_output(response, 0, true, &o, __FILE__, __LINE__) && o.bytes == sizeof input;
         for (int i = 0; ok && i < 10; i++)
-            ok = ((const float *)data)[i] == input[i] + 2.0f;
+            ok = ((const float *)o.data)[i] == input[i] + 2.0f;
         atomic_fetch_add(ok ? &succeeded : &wrong, 1);
     } else {
         atomic_fetch_add(response == NULL ? &failed : &wrong, 1);

@@ -45,27 +45,20 @@ static OVMS_InferenceRequest *pt_request(const char *name, int n, const char *co
 /* Output `id` is `name`, FP32 [1,10], values input[i] + delta. */
 static bool pt_check_output(OVMS_InferenceResponse *response, uint32_t id, const char *expected_name,
                             const float *input, float delta) {
-    const char *name = NULL;
-    OVMS_DataType datatype = OVMS_DATATYPE_UNDEFINED;
-    const int64_t *shape = NULL;
-    size_t dims = 0;
-    const void *data = NULL;
-    size_t bytes = 0;
-    OVMS_BufferType buffer_type = OVMS_BUFFERTYPE_HDDL;
-    uint32_t device = 99;
-    if (!au_expect_ok(OVMS_InferenceResponseOutput(response, id, &name, &datatype, &shape, &dims, &data, &bytes,
-                                                   &buffer_type, &device),
-                      "ResponseOutput", __FILE__, __LINE__))
+    au_output o;
+    if (!au_read_output(response, id, false, &o, __FILE__, __LINE__))
         return false;
-    bool ok = name != NULL && strcmp(name, expected_name) == 0 && datatype == OVMS_DATATYPE_FP32 && dims == 2 &&
-              shape[0] == 1 && shape[1] == 10 && bytes == 10 * sizeof(float) && buffer_type == OVMS_BUFFERTYPE_CPU;
+    bool ok = o.name != NULL && strcmp(o.name, expected_name) == 0 && o.datatype == OVMS_DATATYPE_FP32 &&
+              o.dims == 2 && o.shape[0] == 1 && o.shape[1] == 10 && o.bytes == 10 * sizeof(float) &&
+              o.buffer_type == OVMS_BUFFERTYPE_CPU;
+    const float *data = (const float *)o.data;
     for (int i = 0; ok && i < 10; i++)
-        ok = ((const float *)data)[i] == input[i] + delta;
+        ok = data[i] == input[i] + delta;
     if (!ok) {
         char buf[256];
-        snprintf(buf, sizeof buf, "output %u: name %s (expected %s), type %d, dims %zu, bytes %zu, first %g",
-                 id, name ? name : "(null)", expected_name, (int)datatype, dims, bytes,
-                 data ? (double)((const float *)data)[0] : -1.0);
+        snprintf(buf, sizeof buf, "output %u: name %s (expected %s), type %d, dims %zu, bytes %zu, first %g", id,
+                 o.name ? o.name : "(null)", expected_name, (int)o.datatype, o.dims, o.bytes,
+                 data ? (double)data[0] : -1.0);
         au_fail(__FILE__, __LINE__, buf);
     }
     return ok;
@@ -259,30 +252,22 @@ static void test_dynamic_entry_dummy_dag(void) {
         au_counter_destroy(&done);
         if (response == NULL)
             continue;
-        CHECK_EQ(pt_output_count(response), 1);
-        const char *name = NULL;
-        OVMS_DataType datatype = OVMS_DATATYPE_UNDEFINED;
-        const int64_t *out_shape = NULL;
-        size_t dims = 0;
-        const void *data = NULL;
-        size_t bytes = 0;
-        OVMS_BufferType buffer_type = OVMS_BUFFERTYPE_HDDL;
-        uint32_t device = 99;
-        CHECK_OK(OVMS_InferenceResponseOutput(response, 0, &name, &datatype, &out_shape, &dims, &data, &bytes,
-                                              &buffer_type, &device));
-        CHECK(name != NULL && strcmp(name, "a") == 0);
-        CHECK_EQ(dims, 3);
-        if (dims == 3) {
-            CHECK_EQ(out_shape[0], 3);
-            CHECK_EQ(out_shape[1], 1);
-            CHECK_EQ(out_shape[2], 10);
-        }
-        CHECK_EQ(bytes, sizeof b);
-        if (data != NULL && bytes == sizeof b) {
-            int wrong = 0;
-            for (int i = 0; i < 30; i++)
-                wrong += ((const float *)data)[i] != b[i] + 1.0f;
-            CHECK_EQ(wrong, 0);
+        au_output o;
+        if (au_read_output(response, 0, true, &o, __FILE__, __LINE__)) {
+            CHECK(o.name != NULL && strcmp(o.name, "a") == 0);
+            CHECK_EQ(o.dims, 3);
+            if (o.dims == 3) {
+                CHECK_EQ(o.shape[0], 3);
+                CHECK_EQ(o.shape[1], 1);
+                CHECK_EQ(o.shape[2], 10);
+            }
+            CHECK_EQ(o.bytes, sizeof b);
+            if (o.data != NULL && o.bytes == sizeof b) {
+                int wrong = 0;
+                for (int i = 0; i < 30; i++)
+                    wrong += ((const float *)o.data)[i] != b[i] + 1.0f;
+                CHECK_EQ(wrong, 0);
+            }
         }
         OVMS_InferenceResponseDelete(response);
     }
