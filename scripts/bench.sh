@@ -390,7 +390,12 @@ print(*(s.getsockname()[1] for s in socks))')
     for c in "${FE_CONCURRENCY[@]}"; do
         describe fe_rest_dummy_c$c "dummy, REST, concurrency $c" protocol=rest model=dummy concurrency=$c
     done
-    describe fe_grpc_resnet50_c4 "ResNet-50-shaped, gRPC, concurrency 4 (C API: async, 4 in flight)" protocol=grpc model=resnet50 concurrency=4
+    for protocol in grpc rest; do
+        for c in "${FE_CONCURRENCY[@]}"; do
+            describe fe_${protocol}_resnet50_c$c "ResNet-50-shaped, $([[ $protocol == grpc ]] && echo gRPC || echo REST), concurrency $c (C API: async, $c in flight)" \
+                protocol=$protocol model=resnet50 concurrency=$c
+        done
+    done
     if [[ ! -x $OVMS_BIN ]]; then
         have_ours=0
         say "front ends: no $(rel "$OVMS_BIN") (cargo build --release builds it): only the bare servers and the C API run"
@@ -413,15 +418,24 @@ print(*(s.getsockname()[1] for s in socks))')
             fe_dummy_runs "$r" rest "$rest_port" "$axum_port"
         fi
         stop_servers
-        say "  round $r: C API, dummy sync 1 thread; ResNet-50-shaped async 4 in flight"
+        say "  round $r: C API, dummy sync 1 thread; ResNet-50-shaped async ${FE_CONCURRENCY[*]} in flight"
         run_one fe_grpc_dummy_c1 "$r" capi as_side capi "$CAPI" --config_path "$cfg_dummy" --servable_name dummy --niter 50000 --warmup 5000 --seed "$r"
-        run_one fe_grpc_resnet50_c4 "$r" capi as_side capi "$CAPI" --config_path "$cfg_resnet" --servable_name resnet50 --async --inflight 4 --niter "$niter_resnet" --warmup 8 --seed "$r"
+        for c in "${FE_CONCURRENCY[@]}"; do
+            run_one fe_grpc_resnet50_c$c "$r" capi as_side capi "$CAPI" --config_path "$cfg_resnet" --servable_name resnet50 --async --inflight "$c" --niter "$niter_resnet" --warmup 8 --seed "$r"
+            # One in-process measurement is the baseline of both protocols' rows.
+            grep "^exp=fe_grpc_resnet50_c$c round=$r side=capi " "$RESULTS" | sed "s/^exp=fe_grpc_/exp=fe_rest_/" >>"$RESULTS"
+        done
         if ((have_ours)); then
-            say "  round $r: ovms, ResNet-50-shaped (gRPC)"
+            say "  round $r: ovms, ResNet-50-shaped (gRPC and REST)"
             start_server ovms_resnet50 "$OVMS_BIN" --config_path "$cfg_resnet" "${ours_args[@]}"
-            await "http://127.0.0.1:$rest_port/v2/models/resnet50/ready" "$grpc_port" &&
-                run_one fe_grpc_resnet50_c4 "$r" ours pa_run ours "$RUN/raw/fe_grpc_resnet50_c4.ours.r$r.csv" \
-                    -m resnet50 -u "127.0.0.1:$grpc_port" -i grpc --concurrency-range 4
+            if await "http://127.0.0.1:$rest_port/v2/models/resnet50/ready" "$grpc_port"; then
+                for c in "${FE_CONCURRENCY[@]}"; do
+                    run_one fe_grpc_resnet50_c$c "$r" ours pa_run ours "$RUN/raw/fe_grpc_resnet50_c$c.ours.r$r.csv" \
+                        -m resnet50 -u "127.0.0.1:$grpc_port" -i grpc --concurrency-range "$c"
+                    run_one fe_rest_resnet50_c$c "$r" ours pa_run ours "$RUN/raw/fe_rest_resnet50_c$c.ours.r$r.csv" \
+                        -m resnet50 -u "127.0.0.1:$rest_port" -i http --concurrency-range "$c"
+                done
+            fi
             stop_servers
         fi
     done
