@@ -180,8 +180,10 @@ impl Frontends {
             return;
         }
         self.stop_accepting();
-        // It exists: the start made it.
-        let Ok(runtime) = runtime(1) else { return };
+        // The start that made these front ends made the runtime.
+        let Some(runtime) = *RUNTIME.lock().unwrap_or_else(|e| e.into_inner()) else {
+            return;
+        };
         let aborts: Vec<_> = self.servers.iter().map(JoinHandle::abort_handle).collect();
         runtime.block_on(async {
             let all = futures_join_all(self.servers);
