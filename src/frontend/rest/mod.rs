@@ -20,6 +20,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, StatusCode as Http, header};
 use axum::response::Response;
+use axum::serve::ListenerExt;
 use routes::{ModelPath, Route};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -47,6 +48,12 @@ const INFERENCE_HEADER_CONTENT_LENGTH: &str = "inference-header-content-length";
 /// Serves REST on `listener` until `shutdown` fires, then finishes the requests it holds.
 pub async fn serve(listener: TcpListener, shutdown: Shutdown) {
     let app = Router::new().fallback(handle);
+    // An answer goes out whole at once: Nagle's wait for an ACK would only delay it.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            log::warn!("cannot set TCP_NODELAY on a REST connection: {e}");
+        }
+    });
     if let Err(e) = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown.fired())
         .await
