@@ -17,7 +17,8 @@
 # with perf_analyzer (scripts/setup_perf_analyzer.sh) against the bare servers of bench/frontends
 # and the in-process C API; bench/frontends/report.py prints its table and ratios, and the line
 #   bench frontends: grpc_ratio=<worst ours/bare tonic, dummy> rest_ratio=<worst ours/bare axum>
-#          resnet50_grpc_vs_capi=<ours gRPC / C API async, 4 in flight> grpc_added_p50_us=<dummy, c 1>
+#          resnet50_grpc_vs_capi=<ours gRPC / C API async, 4 in flight> resnet50_ceiling=<C API beside that
+#          gRPC traffic to bare tonic / C API alone> grpc_added_p50_us=<dummy, c 1>
 # just before the last line (with --frontends, it is the last line).
 #
 # The last line printed is
@@ -283,6 +284,11 @@ FE_CONCURRENCY=(1 4 16)
 # perf_analyzer: 2 s windows; a measurement is stable when its last 3 windows agree within 50 %
 # (this shared machine rarely meets the default 10 %), else it tries up to 8 windows and fails.
 PA_WINDOW_MS=2000 PA_STABILITY=50 PA_TRIALS=8
+# A perf_analyzer run that has not ended by then is stopped and counted as failed. At very high
+# rates its passes get slower and slower: against bare axum at concurrency 16 (about 42k
+# requests/s) the first 2 s window took 7 s, the second 34 s, and a run once went 8 minutes
+# without an answer while holding 13 GB.
+PA_TIMEOUT_S=120
 # OVMS_BIN=... benchmarks another build of the server (same command line).
 OVMS_BIN=${OVMS_BIN:-$ROOT/target/release/ovms}
 PERF_ANALYZER=$ROOT/.venv-perf/bin/perf_analyzer
@@ -333,7 +339,7 @@ pa_run() {
     local side=$1 csv=$2
     shift 2
     rm -f "$csv"
-    "$PERF_ANALYZER" "$@" -p $PA_WINDOW_MS -s $PA_STABILITY -r $PA_TRIALS -f "$csv" || return 1
+    timeout --kill-after=10 $PA_TIMEOUT_S "$PERF_ANALYZER" "$@" -p $PA_WINDOW_MS -s $PA_STABILITY -r $PA_TRIALS -f "$csv" || return 1
     awk -F, -v side="$side" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i }
         NR == 2 { printf "RESULT side=%s concurrency=%s fps=%s p50_us=%s p90_us=%s p99_us=%s\n", side,
                   $col["Concurrency"], $col["Inferences/Second"], $col["p50 latency"], $col["p90 latency"], $col["p99 latency"] }' "$csv"
@@ -360,6 +366,31 @@ fe_dummy_runs() {
                 -m dummy -u "127.0.0.1:$port" -i "${protocol/rest/http}" --concurrency-range "$c"
         done
     done
+}
+
+# capi_beside_traffic ROUND CONFIG PORT: the share of the two cores that perf_analyzer and the
+# transport take at the ResNet-50-shaped gRPC point, as a ceiling for ours there. perf_analyzer
+# sends ResNet-50-shaped requests at ours' gRPC rate of this round (concurrency 4) to bare tonic
+# (--like resnet50: it answers a fixed 4 KB output and runs no model), while the C API runs the
+# model, async with 4 in flight, in its own process. Both servers count as the run's own CPU.
+capi_beside_traffic() {
+    local r=$1 cfg=$2 port=$3 rate
+    rate=$(sed -n "s/^exp=fe_grpc_resnet50_c4 round=$r side=ours .* fps=\([0-9]*\).*/\1/p" "$RESULTS" | tail -1)
+    if [[ -z $rate || $rate == 0 ]]; then
+        say "  round $r: no gRPC rate of ours at concurrency 4: no C API run beside its traffic"
+        return 0
+    fi
+    say "  round $r: C API, ResNet-50-shaped async 4 in flight, beside $rate requests/s of its gRPC traffic to bare tonic"
+    start_server bare_tonic_resnet50 "$BARE_TONIC" --port "$port" --model resnet50 --like resnet50
+    if await "$port"; then
+        # One long window: it runs until stopped, after the C API's run.
+        start_server traffic "$PERF_ANALYZER" -m resnet50 -u "127.0.0.1:$port" -i grpc \
+            --request-rate-range "$rate" -p 600000 -r 1
+        sleep 2
+        run_one fe_grpc_resnet50_c4 "$r" capi_traffic as_side capi_traffic "$CAPI" --config_path "$cfg" \
+            --servable_name resnet50 --async --inflight 4 --niter "$niter_resnet" --warmup 8 --seed "$r"
+    fi
+    stop_servers
 }
 
 frontends() {
@@ -437,6 +468,7 @@ print(*(s.getsockname()[1] for s in socks))')
                 done
             fi
             stop_servers
+            capi_beside_traffic "$r" "$cfg_resnet" "$tonic_port"
         fi
     done
     trap - EXIT

@@ -1,5 +1,6 @@
-//! What the two bare servers share: the model they pretend to serve (the repository's
-//! `models/dummy`: input `b`, output `a`, both FP32 [1, 10]), their command line and runtime.
+//! What the two bare servers share: the model they pretend to serve (by default the
+//! repository's `models/dummy`: input `b`, output `a`, both FP32 [1, 10]; see `Like`), their
+//! command line and runtime.
 //! They run no model: every inference gets the same precomputed answer, so what they measure is
 //! the transport alone (HTTP/2 + protobuf, or HTTP/1.1 + JSON), the baseline of `ovms`.
 
@@ -11,25 +12,63 @@ pub mod inference {
     tonic::include_proto!("inference");
 }
 
-/// The dummy model's input, as perf_analyzer reads it from the metadata and sends it.
-pub const INPUT_NAME: &str = "b";
-/// The dummy model's output, which every answer carries.
-pub const OUTPUT_NAME: &str = "a";
+/// Every tensor is FP32.
 pub const DATATYPE: &str = "FP32";
-pub const SHAPE: [i64; 2] = [1, 10];
-/// [1, 10] FP32: 40 bytes.
-pub const OUTPUT_BYTES: usize = 10 * 4;
+
+/// The model a bare server pretends to serve (`--like`): its input's and output's names and
+/// shapes, as perf_analyzer reads them from the metadata. The default is the repository's
+/// `models/dummy`; `resnet50` is scripts/make_bench_models.py's ResNet-50-shaped net, so the
+/// transport can be measured carrying that model's 602 KB requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Like {
+    Dummy,
+    Resnet50,
+}
+
+impl Like {
+    fn parse(name: &str) -> Result<Like, String> {
+        match name {
+            "dummy" => Ok(Like::Dummy),
+            "resnet50" => Ok(Like::Resnet50),
+            other => Err(format!("--like {other}: use dummy or resnet50")),
+        }
+    }
+
+    /// The input's name and shape.
+    pub fn input(self) -> (&'static str, &'static [i64]) {
+        match self {
+            Like::Dummy => ("b", &[1, 10]),
+            Like::Resnet50 => ("input", &[1, 3, 224, 224]),
+        }
+    }
+
+    /// The output's name and shape.
+    pub fn output(self) -> (&'static str, &'static [i64]) {
+        match self {
+            Like::Dummy => ("a", &[1, 10]),
+            Like::Resnet50 => ("output", &[1, 1000]),
+        }
+    }
+
+    /// The output's size in bytes (FP32): what every answer carries.
+    pub fn output_bytes(self) -> usize {
+        self.output().1.iter().product::<i64>() as usize * 4
+    }
+}
+
 /// The only version served.
 pub const VERSION: &str = "1";
 /// As `ovms`: gRPC messages and REST bodies up to 1 GiB.
 pub const MAX_MESSAGE_BYTES: usize = 1 << 30;
 
-/// The command line: `--port N [--address A] [--model NAME] [--workers N]`.
+/// The command line: `--port N [--address A] [--model NAME] [--like MODEL] [--workers N]`.
 #[derive(Debug)]
 pub struct Options {
     pub address: SocketAddr,
     /// The name the model is served under (perf_analyzer's `-m`).
     pub model: String,
+    /// Whose tensors it serves.
+    pub like: Like,
     /// Tokio worker threads; by default one per CPU, tokio's own default (`ovms`'s network
     /// runtime has half the cores unless `--grpc_workers` or `--rest_workers` ask for more).
     pub workers: usize,
@@ -44,7 +83,7 @@ impl Options {
                 eprintln!("{program}: {why}");
                 eprintln!(
                     "usage: {program} [--port N (default {default_port})] [--address IP (default 127.0.0.1)] \
-                     [--model NAME (default dummy)] [--workers N (default: one per CPU)]"
+                     [--model NAME (default dummy)] [--like dummy|resnet50 (default dummy)] [--workers N (default: one per CPU)]"
                 );
                 std::process::exit(64);
             }
@@ -55,6 +94,7 @@ impl Options {
         let mut port = default_port;
         let mut ip = "127.0.0.1".to_string();
         let mut model = "dummy".to_string();
+        let mut like = Like::Dummy;
         let mut workers = std::thread::available_parallelism().map_or(2, |n| n.get());
         while let Some(flag) = args.next() {
             let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -62,6 +102,7 @@ impl Options {
                 "--port" => port = value()?.parse().map_err(|e| format!("--port: {e}"))?,
                 "--address" => ip = value()?,
                 "--model" => model = value()?,
+                "--like" => like = Like::parse(&value()?)?,
                 "--workers" => {
                     workers = value()?.parse().map_err(|e| format!("--workers: {e}"))?;
                     if workers == 0 {
@@ -78,6 +119,7 @@ impl Options {
         Ok(Options {
             address,
             model,
+            like,
             workers,
         })
     }
@@ -105,7 +147,7 @@ pub async fn stop_signal() {
 
 #[cfg(test)]
 mod tests {
-    use super::Options;
+    use super::{Like, Options};
 
     fn parse(args: &[&str]) -> Result<Options, String> {
         Options::parse(args.iter().map(|a| a.to_string()), 9000)
@@ -116,6 +158,8 @@ mod tests {
         let options = parse(&[]).unwrap();
         assert_eq!(options.address.to_string(), "127.0.0.1:9000");
         assert_eq!(options.model, "dummy");
+        assert_eq!(options.like, Like::Dummy);
+        assert_eq!(Like::Dummy.output_bytes(), 40);
         let options = parse(&[
             "--port",
             "9100",
@@ -130,6 +174,16 @@ mod tests {
         assert_eq!(options.address.to_string(), "[::1]:9100");
         assert_eq!((options.model.as_str(), options.workers), ("m", 3));
         assert!(parse(&["--workers", "0"]).is_err());
+        let like = parse(&["--like", "resnet50"]).unwrap().like;
+        assert_eq!(
+            (like.input().1, like.output_bytes()),
+            (&[1, 3, 224, 224][..], 4000)
+        );
+        assert!(
+            parse(&["--like", "bert"])
+                .unwrap_err()
+                .contains("dummy or resnet50")
+        );
         assert!(parse(&["--port"]).unwrap_err().contains("needs a value"));
         assert!(
             parse(&["--verbose"])

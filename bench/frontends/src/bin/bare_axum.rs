@@ -1,11 +1,12 @@
 //! A bare KServe v2 REST server on axum: POST /v2/models/{m}[/versions/{v}]/infer reads the
 //! request's JSON header (the binary extension's `Inference-Header-Content-Length` part, or the
-//! whole body) and answers with the same dummy-shaped output, binary when the request asks for
-//! binary outputs, JSON otherwise; it runs no model. The health, server and model metadata,
-//! ready and `/v2/models/{m}/config` routes answer as `ovms` does for `models/dummy`, so
-//! perf_analyzer's HTTP mode proceeds. It is the transport baseline of the REST bar.
+//! whole body) and answers with the same output (the `--like` model's, dummy by default),
+//! binary when the request asks for binary outputs, JSON otherwise; it runs no model. The
+//! health, server and model metadata, ready and `/v2/models/{m}/config` routes answer as `ovms`
+//! does for that model, so perf_analyzer's HTTP mode proceeds. It is the transport baseline of the REST bar.
 //!
-//!   bare_axum [--port 9101] [--address 127.0.0.1] [--model dummy] [--workers N]
+//!   bare_axum [--port 9101] [--address 127.0.0.1] [--model dummy] [--like dummy|resnet50]
+//!             [--workers N]
 
 use axum::Router;
 use axum::body::Bytes;
@@ -14,9 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::serve::ListenerExt;
-use bench_frontends::{
-    DATATYPE, INPUT_NAME, MAX_MESSAGE_BYTES, OUTPUT_BYTES, OUTPUT_NAME, Options, SHAPE, VERSION,
-};
+use bench_frontends::{DATATYPE, Like, MAX_MESSAGE_BYTES, Options, VERSION};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,42 +28,43 @@ struct Bare {
     metadata: Bytes,
     config: Bytes,
     server_metadata: Bytes,
-    /// The JSON header followed by the output's 40 bytes, and the header's length.
+    /// The JSON header followed by the output's bytes, and the header's length.
     binary_answer: Bytes,
     binary_header_length: HeaderValue,
     json_answer: Bytes,
 }
 
 impl Bare {
-    fn new(model: &str) -> Bare {
-        let tensor = |name: &str| json!({"name": name, "datatype": DATATYPE, "shape": SHAPE});
+    fn new(model: &str, like: Like) -> Bare {
+        let tensor = |(name, shape): (&str, &[i64])| json!({"name": name, "datatype": DATATYPE, "shape": shape});
         let metadata = json!({
             "name": model, "versions": [VERSION], "platform": "OpenVINO",
-            "inputs": [tensor(INPUT_NAME)], "outputs": [tensor(OUTPUT_NAME)],
+            "inputs": [tensor(like.input())], "outputs": [tensor(like.output())],
         });
         // Triton's model configuration, the minimum perf_analyzer reads.
-        let config_tensor =
-            |name: &str| json!({"name": name, "data_type": "TYPE_FP32", "dims": SHAPE});
+        let config_tensor = |(name, shape): (&str, &[i64])| json!({"name": name, "data_type": "TYPE_FP32", "dims": shape});
         let config = json!({
             "name": model, "platform": "openvino", "max_batch_size": 0,
-            "input": [config_tensor(INPUT_NAME)], "output": [config_tensor(OUTPUT_NAME)],
+            "input": [config_tensor(like.input())], "output": [config_tensor(like.output())],
         });
+        let (output_name, output_shape) = like.output();
+        let output_bytes = like.output_bytes();
         let server_metadata = json!({
             "name": "bare axum (front-end benchmark baseline)",
             "version": env!("CARGO_PKG_VERSION"), "extensions": [],
         });
         let binary_header = json!({
             "model_name": model, "model_version": VERSION,
-            "outputs": [{"name": OUTPUT_NAME, "datatype": DATATYPE, "shape": SHAPE,
-                         "parameters": {"binary_data_size": OUTPUT_BYTES}}],
+            "outputs": [{"name": output_name, "datatype": DATATYPE, "shape": output_shape,
+                         "parameters": {"binary_data_size": output_bytes}}],
         })
         .to_string();
         let mut binary_answer = binary_header.clone().into_bytes();
-        binary_answer.extend_from_slice(&[0; OUTPUT_BYTES]);
-        let zeros = vec![0.0f32; OUTPUT_BYTES / 4];
+        binary_answer.resize(binary_answer.len() + output_bytes, 0);
+        let zeros = vec![0.0f32; output_bytes / 4];
         let json_answer = json!({
             "model_name": model, "model_version": VERSION,
-            "outputs": [{"name": OUTPUT_NAME, "datatype": DATATYPE, "shape": SHAPE,
+            "outputs": [{"name": output_name, "datatype": DATATYPE, "shape": output_shape,
                          "data": zeros}],
         });
         let bytes = |v: Value| Bytes::from(v.to_string());
@@ -190,7 +190,7 @@ async fn infer(
 
 fn main() {
     let options = Options::from_args("bare_axum", 9101);
-    let bare = Arc::new(Bare::new(&options.model));
+    let bare = Arc::new(Bare::new(&options.model, options.like));
     let server_metadata = bare.server_metadata.clone();
     let app = Router::new()
         .route("/v2/health/live", get(|| async { StatusCode::OK }))

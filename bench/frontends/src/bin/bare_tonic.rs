@@ -1,10 +1,13 @@
 //! A bare KServe v2 gRPC server on tonic: ModelInfer answers every request with the same
-//! dummy-shaped output and runs no model; ServerLive/Ready, ServerMetadata, ModelMetadata and
-//! ModelReady answer as `ovms` does for `models/dummy`, so perf_analyzer proceeds. Built like
-//! `ovms`'s gRPC front end (TCP_NODELAY, adaptive HTTP/2 windows, 1 GiB messages), it is the
-//! transport baseline the gRPC bar is measured against.
+//! output (the `--like` model's, dummy by default) and runs no model; ServerLive/Ready,
+//! ServerMetadata, ModelMetadata and ModelReady answer as `ovms` does for that model, so
+//! perf_analyzer proceeds. Built like `ovms`'s gRPC front end (TCP_NODELAY, adaptive HTTP/2
+//! windows, 1 GiB messages), it is the transport baseline the gRPC bar is measured against, and
+//! with `--like resnet50` it carries ResNet-50-shaped traffic beside the in-process C API (the
+//! share of the machine the client and the transport take: bench.sh's front-end section).
 //!
-//!   bare_tonic [--port 9100] [--address 127.0.0.1] [--model dummy] [--workers N]
+//!   bare_tonic [--port 9100] [--address 127.0.0.1] [--model dummy] [--like dummy|resnet50]
+//!              [--workers N]
 
 use bench_frontends::inference::grpc_inference_service_server::{
     GrpcInferenceService, GrpcInferenceServiceServer,
@@ -12,16 +15,15 @@ use bench_frontends::inference::grpc_inference_service_server::{
 use bench_frontends::inference::model_infer_response::InferOutputTensor;
 use bench_frontends::inference::model_metadata_response::TensorMetadata;
 use bench_frontends::inference::*;
-use bench_frontends::{
-    DATATYPE, INPUT_NAME, MAX_MESSAGE_BYTES, OUTPUT_BYTES, OUTPUT_NAME, Options, SHAPE, VERSION,
-};
+use bench_frontends::{DATATYPE, Like, MAX_MESSAGE_BYTES, Options, VERSION};
 use bytes::Bytes;
 use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status};
 
 struct Bare {
     model: String,
-    /// The one output every answer carries; `Bytes` clones share the 40 zero bytes.
+    like: Like,
+    /// The one output every answer carries; `Bytes` clones share its zero bytes.
     output: InferOutputTensor,
     output_bytes: Bytes,
 }
@@ -39,11 +41,11 @@ impl Bare {
         Ok(())
     }
 
-    fn tensor(name: &str) -> TensorMetadata {
+    fn tensor((name, shape): (&str, &[i64])) -> TensorMetadata {
         TensorMetadata {
             name: name.into(),
             datatype: DATATYPE.into(),
-            shape: SHAPE.to_vec(),
+            shape: shape.to_vec(),
         }
     }
 }
@@ -94,8 +96,8 @@ impl GrpcInferenceService for Bare {
             name: self.model.clone(),
             versions: vec![VERSION.into()],
             platform: "OpenVINO".into(),
-            inputs: vec![Self::tensor(INPUT_NAME)],
-            outputs: vec![Self::tensor(OUTPUT_NAME)],
+            inputs: vec![Self::tensor(self.like.input())],
+            outputs: vec![Self::tensor(self.like.output())],
         }))
     }
 
@@ -128,15 +130,17 @@ impl GrpcInferenceService for Bare {
 
 fn main() {
     let options = Options::from_args("bare_tonic", 9100);
+    let (output_name, output_shape) = options.like.output();
     let bare = Bare {
         model: options.model.clone(),
+        like: options.like,
         output: InferOutputTensor {
-            name: OUTPUT_NAME.into(),
+            name: output_name.into(),
             datatype: DATATYPE.into(),
-            shape: SHAPE.to_vec(),
+            shape: output_shape.to_vec(),
             ..Default::default()
         },
-        output_bytes: Bytes::from_static(&[0; OUTPUT_BYTES]),
+        output_bytes: Bytes::from(vec![0; options.like.output_bytes()]),
     };
     options.runtime().block_on(async {
         let listener = tokio::net::TcpListener::bind(options.address)
