@@ -75,14 +75,33 @@ def ratio(a, b):
 
 
 def worst_ratio(run, protocol):
-    """The lowest ours/bare FPS ratio on the dummy over the concurrency levels, and where."""
-    found = []
+    """The lowest ours/bare FPS ratio on the dummy over the concurrency levels, where, and the
+    levels that have no ratio (a failed run: the bar is then not met, whatever the others say)."""
+    found, missing = [], []
     for c in CONCURRENCY:
         exp = f"fe_{protocol}_dummy_c{c}"
         r = ratio(run.med(exp, "ours", "fps"), run.med(exp, "bare", "fps"))
-        if not math.isnan(r):
+        if math.isnan(r):
+            missing.append(c)
+        else:
             found.append((r, c))
-    return min(found) if found else (math.nan, None)
+    worst, where = min(found) if found else (math.nan, None)
+    return worst, where, missing
+
+
+def transport_row(run, protocol, label):
+    worst, where, missing = worst_ratio(run, protocol)
+    measured = fmt(worst, 3) + (f" (worst, at concurrency {where})" if where else "")
+    result = verdict(worst, BAR_TRANSPORT)
+    if missing:
+        measured += f"; no ratio at concurrency {', '.join(map(str, missing))} (a run failed)"
+        result = "**not met** (incomplete)"
+    return (f"| {protocol_name(protocol)}, dummy: ours >= {BAR_TRANSPORT} x {label} at concurrency 1, 4, 16 "
+            f"| {measured} | {result} |"), worst
+
+
+def protocol_name(protocol):
+    return "gRPC" if protocol == "grpc" else "REST"
 
 
 def verdict(value, bar):
@@ -92,8 +111,8 @@ def verdict(value, bar):
 
 
 def build(run):
-    grpc, grpc_c = worst_ratio(run, "grpc")
-    rest, rest_c = worst_ratio(run, "rest")
+    grpc_row, grpc = transport_row(run, "grpc", "bare tonic")
+    rest_row, rest = transport_row(run, "rest", "bare axum")
     resnet = ratio(run.med("fe_grpc_resnet50_c4", "ours", "fps"), run.med("fe_grpc_resnet50_c4", "capi", "fps"))
     ceiling = ratio(run.med("fe_grpc_resnet50_c4", "capi_traffic", "fps"), run.med("fe_grpc_resnet50_c4", "capi", "fps"))
     under_ceiling = ratio(run.med("fe_grpc_resnet50_c4", "ours", "fps"),
@@ -118,12 +137,8 @@ def build(run):
     add("")
     add("| target | measured | result |")
     add("|---|---|---|")
-    where = f" (worst, at concurrency {grpc_c})" if grpc_c else ""
-    add(f"| gRPC, dummy: ours >= {BAR_TRANSPORT} x bare tonic at concurrency 1, 4, 16 | {fmt(grpc, 3)}{where} "
-        f"| {verdict(grpc, BAR_TRANSPORT)} |")
-    where = f" (worst, at concurrency {rest_c})" if rest_c else ""
-    add(f"| REST, dummy: ours >= {BAR_TRANSPORT} x bare axum at concurrency 1, 4, 16 | {fmt(rest, 3)}{where} "
-        f"| {verdict(rest, BAR_TRANSPORT)} |")
+    add(grpc_row)
+    add(rest_row)
     add(f"| ResNet-50-shaped over gRPC, concurrency 4: ours >= {BAR_RESNET} x the in-process C API async, "
         f"4 in flight | {fmt(resnet, 3)} ({fmt(run.med('fe_grpc_resnet50_c4', 'ours', 'fps'), 1)} / "
         f"{fmt(run.med('fe_grpc_resnet50_c4', 'capi', 'fps'), 1)} inf/s) | {verdict(resnet, BAR_RESNET)} |")
