@@ -368,13 +368,13 @@ fe_dummy_runs() {
     done
 }
 
-# capi_beside_traffic ROUND CONFIG PORT: the share of the two cores that perf_analyzer and the
+# capi_beside_traffic ROUND CONFIG PORT NITER: the share of the two cores that perf_analyzer and the
 # transport take at the ResNet-50-shaped gRPC point, as a ceiling for ours there. perf_analyzer
 # sends ResNet-50-shaped requests at ours' gRPC rate of this round (concurrency 4) to bare tonic
 # (--like resnet50: it answers a fixed 4 KB output and runs no model), while the C API runs the
 # model, async with 4 in flight, in its own process. Both servers count as the run's own CPU.
 capi_beside_traffic() {
-    local r=$1 cfg=$2 port=$3 rate
+    local r=$1 cfg=$2 port=$3 niter=$4 rate
     rate=$(sed -n "s/^exp=fe_grpc_resnet50_c4 round=$r side=ours .* fps=\([0-9]*\).*/\1/p" "$RESULTS" | tail -1)
     if [[ -z $rate || $rate == 0 ]]; then
         say "  round $r: no gRPC rate of ours at concurrency 4: no C API run beside its traffic"
@@ -388,7 +388,7 @@ capi_beside_traffic() {
             --request-rate-range "$rate" -p 600000 -r 1
         sleep 2
         run_one fe_grpc_resnet50_c4 "$r" capi_traffic as_side capi_traffic "$CAPI" --config_path "$cfg" \
-            --servable_name resnet50 --async --inflight 4 --niter "$niter_resnet" --warmup 8 --seed "$r"
+            --servable_name resnet50 --async --inflight 4 --niter "$niter" --warmup 8 --seed "$r"
     fi
     stop_servers
 }
@@ -468,7 +468,7 @@ print(*(s.getsockname()[1] for s in socks))')
                 done
             fi
             stop_servers
-            capi_beside_traffic "$r" "$cfg_resnet" "$tonic_port"
+            capi_beside_traffic "$r" "$cfg_resnet" "$tonic_port" "$niter_resnet"
         fi
     done
     trap - EXIT

@@ -25,6 +25,9 @@ pub enum Like {
     Resnet50,
 }
 
+/// A tensor's name and shape.
+pub type Tensor = (&'static str, &'static [i64]);
+
 impl Like {
     fn parse(name: &str) -> Result<Like, String> {
         match name {
@@ -34,16 +37,16 @@ impl Like {
         }
     }
 
-    /// The input's name and shape.
-    pub fn input(self) -> (&'static str, &'static [i64]) {
+    /// The input.
+    pub fn input(self) -> Tensor {
         match self {
             Like::Dummy => ("b", &[1, 10]),
             Like::Resnet50 => ("input", &[1, 3, 224, 224]),
         }
     }
 
-    /// The output's name and shape.
-    pub fn output(self) -> (&'static str, &'static [i64]) {
+    /// The output.
+    pub fn output(self) -> Tensor {
         match self {
             Like::Dummy => ("a", &[1, 10]),
             Like::Resnet50 => ("output", &[1, 1000]),
@@ -83,7 +86,8 @@ impl Options {
                 eprintln!("{program}: {why}");
                 eprintln!(
                     "usage: {program} [--port N (default {default_port})] [--address IP (default 127.0.0.1)] \
-                     [--model NAME (default dummy)] [--like dummy|resnet50 (default dummy)] [--workers N (default: one per CPU)]"
+                     [--model NAME (default dummy)] [--like dummy|resnet50 (default dummy)] \
+                     [--workers N (default: one per CPU)]"
                 );
                 std::process::exit(64);
             }

@@ -3,7 +3,8 @@
 //! whole body) and answers with the same output (the `--like` model's, dummy by default),
 //! binary when the request asks for binary outputs, JSON otherwise; it runs no model. The
 //! health, server and model metadata, ready and `/v2/models/{m}/config` routes answer as `ovms`
-//! does for that model, so perf_analyzer's HTTP mode proceeds. It is the transport baseline of the REST bar.
+//! does for that model, so perf_analyzer's HTTP mode proceeds. It is the transport baseline of
+//! the REST bar.
 //!
 //!   bare_axum [--port 9101] [--address 127.0.0.1] [--model dummy] [--like dummy|resnet50]
 //!             [--workers N]
@@ -15,7 +16,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::serve::ListenerExt;
-use bench_frontends::{DATATYPE, Like, MAX_MESSAGE_BYTES, Options, VERSION};
+use bench_frontends::{DATATYPE, Like, MAX_MESSAGE_BYTES, Options, Tensor, VERSION};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -36,13 +37,15 @@ struct Bare {
 
 impl Bare {
     fn new(model: &str, like: Like) -> Bare {
-        let tensor = |(name, shape): (&str, &[i64])| json!({"name": name, "datatype": DATATYPE, "shape": shape});
+        let tensor =
+            |(name, shape): Tensor| json!({"name": name, "datatype": DATATYPE, "shape": shape});
         let metadata = json!({
             "name": model, "versions": [VERSION], "platform": "OpenVINO",
             "inputs": [tensor(like.input())], "outputs": [tensor(like.output())],
         });
         // Triton's model configuration, the minimum perf_analyzer reads.
-        let config_tensor = |(name, shape): (&str, &[i64])| json!({"name": name, "data_type": "TYPE_FP32", "dims": shape});
+        let config_tensor =
+            |(name, shape): Tensor| json!({"name": name, "data_type": "TYPE_FP32", "dims": shape});
         let config = json!({
             "name": model, "platform": "openvino", "max_batch_size": 0,
             "input": [config_tensor(like.input())], "output": [config_tensor(like.output())],

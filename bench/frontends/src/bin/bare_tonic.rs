@@ -15,7 +15,7 @@ use bench_frontends::inference::grpc_inference_service_server::{
 use bench_frontends::inference::model_infer_response::InferOutputTensor;
 use bench_frontends::inference::model_metadata_response::TensorMetadata;
 use bench_frontends::inference::*;
-use bench_frontends::{DATATYPE, Like, MAX_MESSAGE_BYTES, Options, VERSION};
+use bench_frontends::{DATATYPE, Like, MAX_MESSAGE_BYTES, Options, Tensor, VERSION};
 use bytes::Bytes;
 use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status};
@@ -41,7 +41,7 @@ impl Bare {
         Ok(())
     }
 
-    fn tensor((name, shape): (&str, &[i64])) -> TensorMetadata {
+    fn tensor((name, shape): Tensor) -> TensorMetadata {
         TensorMetadata {
             name: name.into(),
             datatype: DATATYPE.into(),
