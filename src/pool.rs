@@ -56,23 +56,65 @@ unsafe extern "C" fn on_request_done(args: *mut c_void) {
     }
 }
 
-/// The infer request's own tensor of a static input, with its memory: inference writes small
-/// inputs there in place.
-pub struct OwnInput {
+/// One of the infer request's own tensors, with its memory: inference writes small static
+/// inputs there in place, and responses copy static outputs from there.
+pub struct OwnTensor {
     pub tensor: Tensor,
-    /// `tensor`'s memory and its size in bytes, read once at creation.
+    /// `tensor`'s memory and its size in bytes, read once at creation (the memory of a static
+    /// tensor never moves); NULL and 0 for a dynamic port's, whose memory changes per inference.
     pub data: *mut u8,
     pub byte_size: usize,
+}
+
+impl OwnTensor {
+    /// Reads the memory of a static port's tensor.
+    pub fn of_static(tensor: Tensor) -> OvResult<OwnTensor> {
+        let byte_size = tensor.byte_size()?;
+        let data = if byte_size > 0 {
+            tensor.data()?.cast::<u8>()
+        } else {
+            std::ptr::null_mut()
+        };
+        Ok(OwnTensor {
+            tensor,
+            data,
+            byte_size,
+        })
+    }
+
+    /// A dynamic port's tensor, whose memory is read after each inference.
+    pub fn of_dynamic(tensor: Tensor) -> OwnTensor {
+        OwnTensor {
+            tensor,
+            data: std::ptr::null_mut(),
+            byte_size: 0,
+        }
+    }
 }
 
 /// What a guard reaches of its slot: the infer request and the tensors it owns.
 pub struct SlotParts {
     pub request: InferRequest,
     /// Per input port: the request's own tensor when the input is static.
-    pub inputs: Vec<Option<OwnInput>>,
+    pub inputs: Vec<Option<OwnTensor>>,
     /// The request's own output tensors, put back after a caller's buffers were bound; `None`
     /// when the compiled model could not hand them out at load.
-    pub outputs: Option<Vec<Tensor>>,
+    pub outputs: Option<Vec<OwnTensor>>,
+    /// Sync inferences run on the slot, to time one in `SYNC_TIMING_EVERY` (a clock read
+    /// costs as much as a tenth of a small model's inference).
+    pub sync_runs: u32,
+}
+
+/// One sync inference in this many per slot is timed for `InferenceTime`, the first included.
+const SYNC_TIMING_EVERY: u32 = 16;
+
+impl SlotParts {
+    /// Counts a sync inference; true if this one is to be timed.
+    pub fn time_this_sync_run(&mut self) -> bool {
+        let timed = self.sync_runs.is_multiple_of(SYNC_TIMING_EVERY);
+        self.sync_runs = self.sync_runs.wrapping_add(1);
+        timed
+    }
 }
 
 /// One OpenVINO infer request, its tensors and its completion cell.
@@ -87,7 +129,7 @@ pub struct Slot {
 // request runs, by the in-flight state that owns that guard), so no two threads touch it at
 // once; the cell is behind a mutex, and the OpenVINO objects may be used from any thread.
 unsafe impl Sync for Slot {}
-// SAFETY: as above; `OwnInput::data` points into a tensor the slot owns.
+// SAFETY: as above; `OwnTensor::data` points into a tensor the slot owns.
 unsafe impl Send for Slot {}
 
 impl Slot {
@@ -495,6 +537,7 @@ mod tests {
                     request,
                     inputs: vec![None],
                     outputs: None,
+                    sync_runs: 0,
                 })
                 .expect("slot")
             })

@@ -118,7 +118,7 @@ fn outputs(response: Response) -> Result<Vec<Output>> {
             Ok(Output {
                 name,
                 datatype,
-                shape: output.shape,
+                shape: output.shape.to_vec(),
                 data,
             })
         })

@@ -1,6 +1,7 @@
 //! Putting a validated request's buffers into a slot's infer request, and reading the results
 //! back. Nothing is ever written past a tensor's own byte size, whatever the caller claimed.
 
+use super::Dims;
 use super::response::{OutputData, Response, ResponseOutput, aligned_copy};
 use super::strings::{STD_STRING_SIZE, StdStringArray, read_std_strings};
 use super::validate::Plan;
@@ -10,6 +11,7 @@ use crate::model::Loaded;
 use crate::ov::{OvError, Tensor};
 use crate::pool::{SlotGuard, SlotParts};
 use crate::status::{Error, Result, StatusCode};
+use smallvec::SmallVec;
 use std::ffi::c_void;
 use std::sync::Arc;
 
@@ -70,7 +72,7 @@ impl Drop for Occupied {
             return;
         };
         for index in replaced {
-            if let Err(e) = parts.request.set_output_tensor(index, &own[index]) {
+            if let Err(e) = parts.request.set_output_tensor(index, &own[index].tensor) {
                 log::error!("restoring output tensor {index} failed: {e}");
             }
         }
@@ -206,7 +208,7 @@ fn collect_outputs(
     plan: &Plan,
     loaded: &Loaded,
 ) -> Result<Response> {
-    let mut outputs = Vec::with_capacity(loaded.outputs.len());
+    let mut outputs = SmallVec::new();
     for (index, served) in loaded.outputs.iter().enumerate() {
         let info = &served.info;
         let name = Arc::clone(&served.c_name);
@@ -219,11 +221,12 @@ fn collect_outputs(
             ));
         }
         // A static output not bound to the caller is still in the slot's own tensor: its shape
-        // is the port's, and no tensor handle needs to come from OpenVINO.
+        // is the port's, and its memory was read at load, so nothing comes from OpenVINO.
         let fetched;
-        let (shape, result) = match (&served.static_shape, &parts.outputs) {
+        let (shape, result, own) = match (&served.static_shape, &parts.outputs) {
             (Some(shape), Some(own)) if bound_to_caller.is_none() => {
-                (shape.clone(), &own[served.index])
+                let own = &own[served.index];
+                (shape.clone(), &own.tensor, Some(own))
             }
             _ => {
                 fetched = parts
@@ -233,11 +236,11 @@ fn collect_outputs(
                 // OpenVINO's C API cannot describe a rank-0 shape, so a scalar's comes from
                 // the port.
                 let shape = if info.dims.is_empty() {
-                    Vec::new()
+                    Dims::new()
                 } else {
-                    fetched.shape().map_err(serialization_error)?
+                    fetched.shape().map_err(serialization_error)?.into()
                 };
-                (shape, &fetched)
+                (shape, &fetched, None)
             }
         };
         if info.data_type == DataType::STRING {
@@ -264,11 +267,17 @@ fn collect_outputs(
             });
             continue;
         }
-        let byte_size = result.byte_size().map_err(serialization_error)?;
-        let src = if byte_size > 0 {
-            result.data().map_err(serialization_error)?
-        } else {
-            std::ptr::null_mut()
+        let (src, byte_size) = match own {
+            Some(own) => (own.data, own.byte_size),
+            None => {
+                let byte_size = result.byte_size().map_err(serialization_error)?;
+                let src = if byte_size > 0 {
+                    result.data().map_err(serialization_error)?.cast::<u8>()
+                } else {
+                    std::ptr::null_mut()
+                };
+                (src, byte_size)
+            }
         };
         let data = match preallocated {
             // The slot cannot restore its outputs, so the caller's buffer gets a copy instead.
@@ -286,11 +295,7 @@ fn collect_outputs(
                     // SAFETY: `src` holds `byte_size` bytes of the result; the caller's buffer
                     // holds at least as many (checked above) and is valid until completion.
                     unsafe {
-                        std::ptr::copy_nonoverlapping(
-                            src.cast::<u8>(),
-                            bound.buffer.data as *mut u8,
-                            byte_size,
-                        )
+                        std::ptr::copy_nonoverlapping(src, bound.buffer.data as *mut u8, byte_size)
                     };
                 }
                 OutputData::Caller {
@@ -300,7 +305,7 @@ fn collect_outputs(
             }
             None => OutputData::Owned {
                 // SAFETY: `src` holds `byte_size` bytes of the result (NULL only when empty).
-                words: unsafe { aligned_copy(src.cast::<u8>(), byte_size) },
+                words: unsafe { aligned_copy(src, byte_size) },
                 byte_size,
             },
         };

@@ -18,3 +18,7 @@ pub use request::{Buffer, InFlightMark, Request, Side, display_name, parameter_s
 pub use response::{ExternalData, OutputData, Response, ResponseOutput};
 pub use strings::StdStringArray;
 pub use sync::{infer, try_infer};
+
+/// A tensor's dimensions: inline up to rank 4 (NCHW), so most shapes cost no allocation per
+/// request, and a struct holding one stays cheap to move.
+pub type Dims = smallvec::SmallVec<[i64; 4]>;

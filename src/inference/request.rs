@@ -40,7 +40,8 @@ pub fn display_name(name: &[u8]) -> String {
 }
 
 pub struct Request {
-    servable_name: Vec<u8>,
+    /// The caller's bytes, as a `String` when they are UTF-8 (checked once, not per inference).
+    servable_name: std::result::Result<String, Vec<u8>>,
     pub servable_version: i64,
     pub inputs: BTreeMap<Vec<u8>, RequestTensor>,
     pub outputs: BTreeMap<Vec<u8>, RequestTensor>,
@@ -66,6 +67,16 @@ impl Drop for InFlightMark {
     }
 }
 
+/// As `InFlightMark`, for an inference that ends before the borrowed request can go (a sync
+/// one): no reference count to take and give back.
+pub struct InFlightBorrow<'a>(&'a AtomicBool);
+
+impl Drop for InFlightBorrow<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
 fn in_flight_error() -> Error {
     Error::with(
         StatusCode::INTERNAL_ERROR,
@@ -77,7 +88,7 @@ fn in_flight_error() -> Error {
 impl Request {
     pub fn new(servable_name: &[u8], servable_version: i64) -> Request {
         Request {
-            servable_name: servable_name.to_vec(),
+            servable_name: String::from_utf8(servable_name.to_vec()).map_err(|e| e.into_bytes()),
             servable_version,
             inputs: BTreeMap::new(),
             outputs: BTreeMap::new(),
@@ -88,12 +99,12 @@ impl Request {
 
     /// The servable name; a name that is not UTF-8 names no servable.
     pub fn servable_name(&self) -> Result<&str> {
-        std::str::from_utf8(&self.servable_name).map_err(|_| {
+        self.servable_name.as_deref().map_err(|bytes| {
             Error::with(
                 StatusCode::PIPELINE_DEFINITION_NAME_MISSING,
                 format!(
                     "no model or pipeline named \"{}\" (the name is not UTF-8)",
-                    display_name(&self.servable_name)
+                    display_name(bytes)
                 ),
             )
         })
@@ -113,6 +124,14 @@ impl Request {
             return Err(in_flight_error());
         }
         Ok(InFlightMark(Arc::clone(&self.in_flight)))
+    }
+
+    /// As `begin_flight`, for the length of a borrow of the request.
+    pub fn begin_borrowed_flight(&self) -> Result<InFlightBorrow<'_>> {
+        if self.in_flight.swap(true, Ordering::Acquire) {
+            return Err(in_flight_error());
+        }
+        Ok(InFlightBorrow(&self.in_flight))
     }
 
     /// Edits are refused while an inference runs on the request.

@@ -1,8 +1,10 @@
 //! The inference response: outputs in name order, owned by the caller.
 
+use super::Dims;
 use super::request::Buffer;
 use super::strings::StdStringArray;
 use crate::datatype::DataType;
+use smallvec::SmallVec;
 use std::ffi::{CStr, c_void};
 use std::sync::Arc;
 
@@ -27,7 +29,7 @@ pub trait ExternalData: Send + Sync {
 pub struct ResponseOutput {
     pub name: Arc<CStr>,
     pub datatype: DataType,
-    pub shape: Vec<i64>,
+    pub shape: Dims,
     pub data: OutputData,
 }
 
@@ -53,7 +55,8 @@ impl ResponseOutput {
 
 #[derive(Default)]
 pub struct Response {
-    pub outputs: Vec<ResponseOutput>,
+    /// Inline for the usual one, so a response is one allocation besides its data.
+    pub outputs: SmallVec<[ResponseOutput; 1]>,
     /// (datatype, bytes); model inference adds none, as in OVMS.
     pub parameters: Vec<(u32, Vec<u8>)>,
 }
@@ -67,10 +70,17 @@ unsafe impl Send for Response {}
 /// # Safety
 /// `src` points to `byte_size` readable bytes (it may be NULL when `byte_size` is 0).
 pub unsafe fn aligned_copy(src: *const u8, byte_size: usize) -> Vec<u64> {
-    let mut words = vec![0u64; byte_size.div_ceil(8)];
-    if byte_size > 0 {
-        // SAFETY: `src` holds `byte_size` bytes (the contract) and `words` at least as many.
-        unsafe { std::ptr::copy_nonoverlapping(src, words.as_mut_ptr().cast::<u8>(), byte_size) };
+    let count = byte_size.div_ceil(8);
+    let mut words = Vec::<u64>::with_capacity(count);
+    if count > 0 {
+        // SAFETY: `words` has room for `count` words, which cover `byte_size` bytes; the last
+        // word is zeroed first, so the bytes past `byte_size` are initialized too; `src` holds
+        // `byte_size` bytes (the contract). Only then are the words marked as set.
+        unsafe {
+            words.as_mut_ptr().add(count - 1).write(0);
+            std::ptr::copy_nonoverlapping(src, words.as_mut_ptr().cast::<u8>(), byte_size);
+            words.set_len(count);
+        }
     }
     words
 }

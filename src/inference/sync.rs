@@ -52,7 +52,7 @@ fn run(
         .as_ref()
         .map(|m| m.meter(interface));
     let plan = validate(request, &loaded.inputs, &loaded.outputs)?;
-    let _flight = request.begin_flight()?;
+    let _flight = request.begin_borrowed_flight()?;
     if let Some(meter) = &mut meter {
         meter.waiting();
     }
@@ -66,9 +66,12 @@ fn run(
     if let Some(meter) = &mut meter {
         meter.inferring();
     }
-    let began = Instant::now();
-    let inferred = occupied.parts().request.infer();
-    loaded.inference_time.record_sync(began.elapsed());
+    let parts = occupied.parts();
+    let began = parts.time_this_sync_run().then(Instant::now);
+    let inferred = parts.request.infer();
+    if let Some(began) = began {
+        loaded.inference_time.record_sync(began.elapsed());
+    }
     inferred.map_err(|e| Error::with(StatusCode::OV_INTERNAL_INFERENCE_ERROR, e.to_string()))?;
     if let Some(meter) = &mut meter {
         meter.inferred();

@@ -3,11 +3,13 @@
 //! request, so the inference never reads the request again (a host may edit or delete it in
 //! flight without tearing what runs).
 
+use super::Dims;
 use super::request::{BUFFER_TYPE_CPU, Buffer, Request, RequestTensor};
 use super::strings::{STD_STRING_SIZE, read_std_strings};
 use crate::datatype::DataType;
 use crate::model::ServedTensor;
 use crate::status::{Error, Result, StatusCode};
+use smallvec::SmallVec;
 use std::ffi::CString;
 
 /// `OVMS_BUFFERTYPE_OPENCL`, `_VASURFACE_Y`, `_VASURFACE_UV`: valid in OVMS, C++-only here.
@@ -18,19 +20,22 @@ const CPP_ONLY_BUFFER_TYPES: [u32; 3] = [3, 4, 5];
 pub struct Bound {
     /// The index into the version's (name-sorted) inputs or outputs.
     pub served: usize,
-    pub shape: Vec<i64>,
+    pub shape: Dims,
     pub buffer: Buffer,
     /// A STRING input's strings, copied out of the caller's `std::string` array at validation
     /// (NUL-terminated, as OpenVINO's C API takes them).
     pub strings: Option<Vec<CString>>,
 }
 
+/// The bound tensors of one side of a request: inline for the usual one.
+pub type BoundList = SmallVec<[Bound; 1]>;
+
 /// A validated request: its inputs in the version's input order, and the preallocated outputs
 /// the version has.
 #[derive(Debug, Default)]
 pub struct Plan {
-    pub inputs: Vec<Bound>,
-    pub outputs: Vec<Bound>,
+    pub inputs: BoundList,
+    pub outputs: BoundList,
 }
 
 // SAFETY: the buffers are the caller's memory, which the caller keeps alive and unchanged until
@@ -72,10 +77,7 @@ pub fn validate(
             ),
         ));
     }
-    let mut plan = Plan {
-        inputs: Vec::with_capacity(inputs.len()),
-        outputs: Vec::new(),
-    };
+    let mut plan = Plan::default();
     for (served, port) in inputs.iter().enumerate() {
         let tensor = request
             .inputs
@@ -213,7 +215,7 @@ fn check_tensor(
     };
     Ok(Bound {
         served: index,
-        shape: tensor.shape.clone(),
+        shape: Dims::from_slice(&tensor.shape),
         buffer,
         strings,
     })

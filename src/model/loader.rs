@@ -3,7 +3,7 @@
 use super::{Loaded, ServedTensor};
 use crate::config::{BatchSize, ModelConfig, ShapeSpec, ShapeValue, VersionPolicy};
 use crate::ov::{Core, Dim, PortInfo};
-use crate::pool::{OwnInput, Pool, Slot, SlotParts};
+use crate::pool::{OwnTensor, Pool, Slot, SlotParts};
 use crate::status::StatusCode;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -194,23 +194,21 @@ pub fn load_version(
                 if !port.is_static() {
                     return Ok(None);
                 }
-                let tensor = request.input_tensor(i)?;
-                let byte_size = tensor.byte_size()?;
-                let data = if byte_size > 0 {
-                    tensor.data()?.cast::<u8>()
-                } else {
-                    std::ptr::null_mut()
-                };
-                Ok(Some(OwnInput {
-                    tensor,
-                    data,
-                    byte_size,
-                }))
+                OwnTensor::of_static(request.input_tensor(i)?).map(Some)
             })
             .collect::<Result<Vec<_>, crate::ov::OvError>>()
             .map_err(|e| e.to_string())?;
-        let outputs = (0..output_ports.len())
-            .map(|i| request.output_tensor(i))
+        let outputs = output_ports
+            .iter()
+            .enumerate()
+            .map(|(i, port)| {
+                let tensor = request.output_tensor(i)?;
+                if port.is_static() {
+                    OwnTensor::of_static(tensor)
+                } else {
+                    Ok(OwnTensor::of_dynamic(tensor))
+                }
+            })
             .collect::<Result<Vec<_>, _>>();
         let outputs = outputs
             .inspect_err(|e| {
@@ -224,6 +222,7 @@ pub fn load_version(
             request,
             inputs,
             outputs,
+            sync_runs: 0,
         };
         slots.push(Slot::new(parts).map_err(|e| e.to_string())?);
     }

@@ -255,7 +255,11 @@ impl ServableManager {
 
     /// The version to run a request or read metadata on, with OVMS's codes for each miss.
     pub fn servable(&self, name: &str, version: i64) -> Result<Servable> {
-        let model = self.model(name).ok_or_else(|| {
+        // Looked up under the map's lock rather than through a clone of the model's `Arc`: one
+        // reference count fewer to take and give back per request (no writer of the map takes
+        // a model's version lock while holding it).
+        let models = read(&self.models);
+        let model = models.get(name).ok_or_else(|| {
             Error::with(
                 StatusCode::PIPELINE_DEFINITION_NAME_MISSING,
                 format!("no model or pipeline named {name:?}"),

@@ -1,5 +1,6 @@
 //! One served version of a model: its state, its compiled model, its tensors and its slot pool.
 
+use crate::inference::Dims;
 use crate::metrics::{self, VersionMetrics};
 use crate::ov::{CompiledModel, PortInfo};
 use crate::pool::Pool;
@@ -29,7 +30,7 @@ pub struct ServedTensor {
     /// The name as responses hand it out; shared, so a response does not allocate it.
     pub c_name: Arc<CStr>,
     /// The shape, when every dimension is static.
-    pub static_shape: Option<Vec<i64>>,
+    pub static_shape: Option<Dims>,
 }
 
 impl ServedTensor {

@@ -4,7 +4,7 @@
 //! one tensor's shards copied once into a tensor with new first dimensions (`stack_shards`).
 
 use super::run::EntryTensor;
-use crate::inference::{OutputData, ResponseOutput};
+use crate::inference::{Dims, OutputData, ResponseOutput};
 use crate::status::{Error, Result, StatusCode};
 use std::collections::BTreeMap;
 use std::ffi::CStr;
@@ -76,7 +76,7 @@ pub(super) fn stack_shards(
         }
         at += byte_size;
     }
-    let mut shape = Vec::with_capacity(first.shape.len() + leading.len());
+    let mut shape = Dims::with_capacity(first.shape.len() + leading.len());
     shape.extend_from_slice(leading);
     shape.extend_from_slice(&first.shape);
     Ok(ResponseOutput {
@@ -213,7 +213,7 @@ mod tests {
         ResponseOutput {
             name: std::ffi::CString::new(name).unwrap().into(),
             datatype: DataType::FP32,
-            shape: shape.to_vec(),
+            shape: Dims::from_slice(shape),
             data: OutputData::Owned {
                 words,
                 byte_size: bytes.len(),
@@ -317,7 +317,7 @@ mod tests {
         let second = tensor("a", &[1, 2], &[3.0, 4.0]);
         let name: Arc<CStr> = std::ffi::CString::new("o").unwrap().into();
         let stacked = stack_shards(Arc::clone(&name), &[&first, &second], &[2]).unwrap();
-        assert_eq!(stacked.shape, vec![2, 1, 2]);
+        assert_eq!(stacked.shape.as_slice(), [2, 1, 2]);
         let (data, byte_size, _, _) = stacked.data();
         // SAFETY: the stacked output holds `byte_size` bytes of f32 values.
         let values = unsafe { std::slice::from_raw_parts(data.cast::<f32>(), byte_size / 4) };
@@ -325,7 +325,7 @@ mod tests {
         // Two levels of two shards each: one dimension per level, the shards in path order.
         let four = [&first, &second, &second, &first];
         let nested = stack_shards(Arc::clone(&name), &four, &[2, 2]).unwrap();
-        assert_eq!(nested.shape, vec![2, 2, 1, 2]);
+        assert_eq!(nested.shape.as_slice(), [2, 2, 1, 2]);
         let (data, byte_size, _, _) = nested.data();
         // SAFETY: the stacked output holds `byte_size` bytes of f32 values.
         let values = unsafe { std::slice::from_raw_parts(data.cast::<f32>(), byte_size / 4) };

@@ -30,12 +30,13 @@ use super::custom_node::{NodeInput, NodeOutput};
 use super::definition::{CustomWork, NodeWork, Plan, Source};
 use crate::datatype::DataType;
 use crate::inference::{
-    self, Blocking, Buffer, Done, ExternalData, InFlightMark, OutputData, Request, Response,
+    self, Blocking, Buffer, Dims, Done, ExternalData, InFlightMark, OutputData, Request, Response,
     ResponseOutput, Side,
 };
 use crate::metrics::Interface;
 use crate::model::{Servable, ServableManager};
 use crate::status::{Error, Result, StatusCode};
+use smallvec::SmallVec;
 use std::collections::BTreeMap;
 use std::ffi::CString;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -260,7 +261,7 @@ impl Run {
                     buffer = shard_view(buffer, s, shards);
                     shape.remove(0);
                 }
-                Ok((found.datatype as u32, shape, Some(buffer)))
+                Ok((found.datatype as u32, shape.to_vec(), Some(buffer)))
             }
         }
     }
@@ -430,7 +431,7 @@ impl Run {
                     .dims()
                     .iter()
                     .map(|&d| i64::try_from(d))
-                    .collect::<std::result::Result<Vec<i64>, _>>()
+                    .collect::<std::result::Result<Dims, _>>()
                     .map_err(|_| {
                         Error::with(
                             StatusCode::NODE_LIBRARY_INVALID_SHAPE,
@@ -444,7 +445,7 @@ impl Run {
                     data: OutputData::External(Box::new(output)),
                 })
             })
-            .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<SmallVec<_>>>()?;
         Ok(Response {
             outputs,
             parameters: Vec::new(),
@@ -677,7 +678,7 @@ impl Run {
         if !self.plan.exit_levels.is_empty() {
             self.gather_inputs(progress, None, RESPONSE)?;
         }
-        let mut outputs = Vec::with_capacity(self.plan.outputs.len());
+        let mut outputs = SmallVec::with_capacity(self.plan.outputs.len());
         for (k, (name, source)) in self.plan.outputs.iter().enumerate() {
             let c_name: Arc<std::ffi::CStr> = CString::new(name.as_str())
                 .map_err(|_| internal(format!("output name {name:?} holds a NUL byte")))?
@@ -695,7 +696,7 @@ impl Run {
                     ResponseOutput {
                         name: c_name,
                         datatype,
-                        shape: tensor.shape.clone(),
+                        shape: Dims::from_slice(&tensor.shape),
                         data: owned_copy(buffer.data.cast(), buffer.byte_size),
                     }
                 }

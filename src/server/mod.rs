@@ -22,15 +22,20 @@ pub struct Server {
     starting: Mutex<()>,
     /// The C API module is up: set by a start that got past option validation.
     live: AtomicBool,
-    manager: RwLock<Option<Arc<ServableManager>>>,
-    /// The pipelines served beside the models, while started.
-    pipelines: RwLock<Option<Arc<Pipelines>>>,
+    /// The served models and pipelines, while started.
+    serving: RwLock<Option<Serving>>,
     /// Stops under way (see `stop`).
     stops: AtomicUsize,
     /// The reload cycle and its watcher thread, while started.
     reloading: Mutex<Option<Reloading>>,
     /// The gRPC and REST front ends, while started with a port set.
     frontends: Mutex<Option<Frontends>>,
+}
+
+/// Behind one lock, so a request takes one lock, not two, to find what it names.
+struct Serving {
+    manager: Arc<ServableManager>,
+    pipelines: Arc<Pipelines>,
 }
 
 struct Reloading {
@@ -41,8 +46,7 @@ struct Reloading {
 pub static SERVER: Server = Server {
     starting: Mutex::new(()),
     live: AtomicBool::new(false),
-    manager: RwLock::new(None),
-    pipelines: RwLock::new(None),
+    serving: RwLock::new(None),
     stops: AtomicUsize::new(0),
     reloading: Mutex::new(None),
     frontends: Mutex::new(None),
@@ -69,7 +73,7 @@ impl Server {
     }
 
     pub fn is_ready(&self) -> bool {
-        self.manager
+        self.serving
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .is_some()
@@ -77,8 +81,17 @@ impl Server {
 
     /// The served models, or `SERVER_NOT_READY`.
     pub fn manager(&self) -> Result<Arc<ServableManager>> {
-        match &*self.manager.read().unwrap_or_else(|e| e.into_inner()) {
-            Some(manager) => Ok(Arc::clone(manager)),
+        self.with_serving(|serving| Arc::clone(&serving.manager))
+    }
+
+    /// The served models and pipelines, or `SERVER_NOT_READY`.
+    pub fn servables(&self) -> Result<(Arc<ServableManager>, Arc<Pipelines>)> {
+        self.with_serving(|serving| (Arc::clone(&serving.manager), Arc::clone(&serving.pipelines)))
+    }
+
+    fn with_serving<R>(&self, f: impl FnOnce(&Serving) -> R) -> Result<R> {
+        match &*self.serving.read().unwrap_or_else(|e| e.into_inner()) {
+            Some(serving) => Ok(f(serving)),
             None => Err(Error::with(
                 StatusCode::SERVER_NOT_READY,
                 if self.is_live() {
@@ -88,18 +101,6 @@ impl Server {
                 },
             )),
         }
-    }
-
-    /// The served models and pipelines, or `SERVER_NOT_READY`.
-    pub fn servables(&self) -> Result<(Arc<ServableManager>, Arc<Pipelines>)> {
-        let manager = self.manager()?;
-        let pipelines = self
-            .pipelines
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-            .unwrap_or_default();
-        Ok((manager, pipelines))
     }
 
     /// Starts synchronously: returns once the initial config is loaded. A start that fails after
@@ -162,8 +163,10 @@ impl Server {
             ),
         };
         let served = manager.models().len();
-        *self.pipelines.write().unwrap_or_else(|e| e.into_inner()) = Some(reloader.pipelines());
-        *self.manager.write().unwrap_or_else(|e| e.into_inner()) = Some(manager);
+        *self.serving.write().unwrap_or_else(|e| e.into_inner()) = Some(Serving {
+            manager,
+            pipelines: reloader.pipelines(),
+        });
         *self.reloading.lock().unwrap_or_else(|e| e.into_inner()) =
             Some(Reloading { reloader, watcher });
         log::info!("server started from {described} with {served} models");
@@ -227,16 +230,11 @@ impl Server {
             frontends.stop_accepting();
         }
         let manager = self
-            .manager
+            .serving
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .take();
-        drop(
-            self.pipelines
-                .write()
-                .unwrap_or_else(|e| e.into_inner())
-                .take(),
-        );
+            .take()
+            .map(|serving| serving.manager);
         self.live.store(false, Ordering::Release);
         if let Some(manager) = &manager {
             for job in manager.close_pools() {
