@@ -346,11 +346,13 @@ pub unsafe extern "C" fn OVMS_Inference(
         let target = unsafe { OVMS_InferenceRequest::borrow(request, "inference request") }?;
         non_null(response, "inference response")?;
         target.request.check_idle()?;
+        // Looked up under the server's lock, without a reference on the served sets.
         let result = SERVER
-            .servables()
-            .and_then(|(manager, pipelines)| {
-                pipeline::infer(&manager, &pipelines, &target.request, Interface::CApi)
+            .with_servables(|manager, pipelines| {
+                pipeline::target(manager, pipelines, &target.request)
             })
+            .and_then(|found| found)
+            .and_then(|found| pipeline::infer_target(found, &target.request, Interface::CApi))
             .map(OVMS_InferenceResponse::into_raw);
         if let Some(completion) = target.completion {
             completion.call(&result);
@@ -384,7 +386,9 @@ pub unsafe extern "C" fn OVMS_InferenceAsync(
         let done = Box::new(move |result: Result<inference::Response>| {
             completion.call(&result.map(OVMS_InferenceResponse::into_raw));
         });
-        let (manager, pipelines) = SERVER.servables()?;
-        pipeline::infer_async(&manager, &pipelines, &target.request, Interface::CApi, done)
+        let found = SERVER.with_servables(|manager, pipelines| {
+            pipeline::target(manager, pipelines, &target.request)
+        })??;
+        pipeline::infer_target_async(found, &target.request, Interface::CApi, done)
     })
 }

@@ -18,6 +18,7 @@ use crate::pipeline::{self, Pipelines};
 use crate::server::SERVER;
 use crate::status::{Error, Result, StatusCode};
 use bytes::Bytes;
+use std::sync::Arc;
 use tokio::sync::oneshot;
 
 /// One input tensor as a front end decoded it.
@@ -58,7 +59,7 @@ pub struct Answer {
 
 /// The bytes of an output's storage, as `Bytes` without a copy.
 struct Words {
-    words: Vec<u64>,
+    words: inference::OutputWords,
     byte_size: usize,
 }
 
@@ -284,7 +285,7 @@ fn submit(name: &str, version: i64, inputs: Vec<Input>, interface: Interface) ->
 /// Starts a pipeline on the async path of `OVMS_InferenceAsync`; its answer comes back
 /// through the channel.
 fn submit_to_pipeline(
-    manager: &ServableManager,
+    manager: &Arc<ServableManager>,
     pipelines: &Pipelines,
     name: &str,
     inputs: Vec<Input>,

@@ -15,9 +15,9 @@ pub use asynchronous::{
 };
 pub use dispatcher::Blocking;
 pub use request::{Buffer, InFlightMark, Request, Side, display_name, parameter_size};
-pub use response::{ExternalData, OutputData, Response, ResponseOutput};
+pub use response::{ExternalData, OutputData, OutputWords, Response, ResponseOutput, aligned_copy};
 pub use strings::StdStringArray;
-pub use sync::{infer, try_infer};
+pub use sync::{infer, infer_on, try_infer};
 
 /// A tensor's dimensions: inline up to rank 4 (NCHW), so most shapes cost no allocation per
 /// request, and a struct holding one stays cheap to move.

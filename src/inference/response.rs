@@ -8,9 +8,16 @@ use smallvec::SmallVec;
 use std::ffi::{CStr, c_void};
 use std::sync::Arc;
 
+/// An output's own storage: `u64` words keep the data 8-byte aligned for any element type, and
+/// up to 64 bytes (scores, a scalar) sit inline, with no allocation of their own.
+pub type OutputWords = SmallVec<[u64; 8]>;
+
 pub enum OutputData {
-    /// Copied out of OpenVINO; `u64` words keep the data 8-byte aligned for any element type.
-    Owned { words: Vec<u64>, byte_size: usize },
+    /// Copied out of OpenVINO.
+    Owned {
+        words: OutputWords,
+        byte_size: usize,
+    },
     /// A caller's preallocated buffer that OpenVINO wrote `byte_size` bytes into (a dynamic
     /// output may fill less than the whole buffer).
     Caller { buffer: Buffer, byte_size: usize },
@@ -69,9 +76,9 @@ unsafe impl Send for Response {}
 ///
 /// # Safety
 /// `src` points to `byte_size` readable bytes (it may be NULL when `byte_size` is 0).
-pub unsafe fn aligned_copy(src: *const u8, byte_size: usize) -> Vec<u64> {
+pub unsafe fn aligned_copy(src: *const u8, byte_size: usize) -> OutputWords {
     let count = byte_size.div_ceil(8);
-    let mut words = Vec::<u64>::with_capacity(count);
+    let mut words = OutputWords::with_capacity(count);
     if count > 0 {
         // SAFETY: `words` has room for `count` words, which cover `byte_size` bytes; the last
         // word is zeroed first, so the bytes past `byte_size` are initialized too; `src` holds

@@ -22,6 +22,11 @@ pub fn infer(
     run(&servable, request, interface, None)
 }
 
+/// As `infer` on `servable`, the version `request` names, looked up by the caller.
+pub fn infer_on(servable: &Servable, request: &Request, interface: Interface) -> Result<Response> {
+    run(servable, request, interface, None)
+}
+
 /// As `infer` on `servable` (the version `request` names, looked up by the caller), but only
 /// if one of its slots is idle now, for a caller that must not wait for one: `None` if none is
 /// (and nothing was done or counted).

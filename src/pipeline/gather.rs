@@ -4,7 +4,7 @@
 //! one tensor's shards copied once into a tensor with new first dimensions (`stack_shards`).
 
 use super::run::EntryTensor;
-use crate::inference::{Dims, OutputData, ResponseOutput};
+use crate::inference::{Dims, OutputData, OutputWords, ResponseOutput};
 use crate::status::{Error, Result, StatusCode};
 use std::collections::BTreeMap;
 use std::ffi::CStr;
@@ -58,7 +58,7 @@ pub(super) fn stack_shards(
         }
         total += shard.data().1;
     }
-    let mut words = vec![0u64; total.div_ceil(8)];
+    let mut words = OutputWords::from_elem(0, total.div_ceil(8));
     let mut at = 0usize;
     for shard in shards {
         let (data, byte_size, _, _) = shard.data();
@@ -201,7 +201,7 @@ mod tests {
 
     fn tensor(name: &str, shape: &[i64], values: &[f32]) -> ResponseOutput {
         let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_ne_bytes()).collect();
-        let mut words = vec![0u64; bytes.len().div_ceil(8)];
+        let mut words = OutputWords::from_elem(0, bytes.len().div_ceil(8));
         // SAFETY: `words` holds at least `bytes.len()` bytes.
         unsafe {
             std::ptr::copy_nonoverlapping(

@@ -19,7 +19,9 @@ pub use definition::{
 use crate::config::{CustomNodeLibraryConfig, PipelineConfig, PipelineNode};
 use crate::inference::{self, Done, Request, Response};
 use crate::metrics::Interface;
-use crate::model::{Loaded, ServableManager, ServableMetadata, TensorMetadata, VersionState};
+use crate::model::{
+    Loaded, Servable, ServableManager, ServableMetadata, TensorMetadata, VersionState,
+};
 use crate::ov::Dim;
 use crate::status::{Error, Result, StatusCode};
 use custom_node::{NodeInstance, NodeLibraries, NodeParams, NodeTensorInfo};
@@ -331,19 +333,44 @@ pub fn is_pipeline(manager: &ServableManager, pipelines: &Pipelines, name: &str)
     pipeline_for(manager, pipelines, name).is_some()
 }
 
+/// What a request names: a model's version, or a pipeline with the models it runs on.
+pub enum Target {
+    Model(Servable),
+    Pipeline(Arc<ServableManager>, Result<Arc<Plan>>),
+}
+
+/// Finds what `request` names: a model, else a pipeline of that name. For a model it keeps no
+/// reference on the served sets, so a caller may hold the server's lock only while it looks.
+pub fn target(
+    manager: &Arc<ServableManager>,
+    pipelines: &Pipelines,
+    request: &Request,
+) -> Result<Target> {
+    let name = request.servable_name()?;
+    Ok(match pipeline_for(manager, pipelines, name) {
+        None => Target::Model(manager.servable(name, request.servable_version)?),
+        Some(plan) => Target::Pipeline(Arc::clone(manager), plan),
+    })
+}
+
 /// `OVMS_Inference`: a model, else a pipeline of that name.
 pub fn infer(
-    manager: &ServableManager,
+    manager: &Arc<ServableManager>,
     pipelines: &Pipelines,
     request: &Request,
     interface: Interface,
 ) -> Result<Response> {
-    let name = request.servable_name()?;
-    match pipeline_for(manager, pipelines, name) {
-        None => inference::infer(manager, request, interface),
-        Some(plan) => {
+    infer_target(target(manager, pipelines, request)?, request, interface)
+}
+
+/// `OVMS_Inference` on what `target` found for `request`.
+pub fn infer_target(target: Target, request: &Request, interface: Interface) -> Result<Response> {
+    match target {
+        Target::Model(servable) => inference::infer_on(&servable, request, interface),
+        Target::Pipeline(manager, plan) => {
+            let name = request.servable_name()?;
             let meter = crate::metrics::for_pipeline(name).map(|series| series.meter(interface));
-            let result = plan.and_then(|plan| run::run(plan, manager, request, interface));
+            let result = plan.and_then(|plan| run::run(plan, &manager, request, interface));
             count(meter, &result);
             result
         }
@@ -353,16 +380,32 @@ pub fn infer(
 /// `OVMS_InferenceAsync`: a model, else a pipeline of that name. On `Ok` `done` runs exactly
 /// once; on `Err` never.
 pub fn infer_async(
-    manager: &ServableManager,
+    manager: &Arc<ServableManager>,
     pipelines: &Pipelines,
     request: &Request,
     interface: Interface,
     done: Done,
 ) -> Result<()> {
-    let name = request.servable_name()?;
-    match pipeline_for(manager, pipelines, name) {
-        None => inference::infer_async(manager, request, interface, done),
-        Some(plan) => {
+    infer_target_async(
+        target(manager, pipelines, request)?,
+        request,
+        interface,
+        done,
+    )
+}
+
+/// `OVMS_InferenceAsync` on what `target` found for `request`: on `Ok` `done` runs exactly
+/// once; on `Err` never.
+pub fn infer_target_async(
+    target: Target,
+    request: &Request,
+    interface: Interface,
+    done: Done,
+) -> Result<()> {
+    match target {
+        Target::Model(servable) => inference::infer_async_on(servable, request, interface, done),
+        Target::Pipeline(manager, plan) => {
+            let name = request.servable_name()?;
             let meter = crate::metrics::for_pipeline(name).map(|series| series.meter(interface));
             let plan = match plan {
                 Ok(plan) => plan,
@@ -378,7 +421,7 @@ pub fn infer_async(
                 count(meter, &result);
                 done(result);
             });
-            run::start(plan, manager, request, interface, done)
+            run::start(plan, &manager, request, interface, done)
         }
     }
 }

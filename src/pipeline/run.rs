@@ -761,12 +761,9 @@ impl Run {
 
 /// `byte_size` bytes at `src` in 8-byte aligned storage the response owns.
 pub(super) fn owned_copy(src: *const u8, byte_size: usize) -> OutputData {
-    let mut words = vec![0u64; byte_size.div_ceil(8)];
-    if byte_size > 0 {
-        // SAFETY: `src` is a caller's input buffer of `byte_size` bytes, valid until the
-        // callback (the contract of every request), and `words` holds at least as many.
-        unsafe { std::ptr::copy_nonoverlapping(src, words.as_mut_ptr().cast::<u8>(), byte_size) };
-    }
+    // SAFETY: `src` is a caller's input buffer or a response's data of `byte_size` bytes, valid
+    // until the callback (the contract of every request) or while the response lives.
+    let words = unsafe { inference::aligned_copy(src, byte_size) };
     OutputData::Owned { words, byte_size }
 }
 

@@ -89,6 +89,16 @@ impl Server {
         self.with_serving(|serving| (Arc::clone(&serving.manager), Arc::clone(&serving.pipelines)))
     }
 
+    /// Runs `f` on the served models and pipelines without taking a reference on either, or
+    /// fails with `SERVER_NOT_READY`. `f` runs under the server's lock: it must only look
+    /// things up (a stop waits for it), never block or call back into the server.
+    pub fn with_servables<R>(
+        &self,
+        f: impl FnOnce(&Arc<ServableManager>, &Pipelines) -> R,
+    ) -> Result<R> {
+        self.with_serving(|serving| f(&serving.manager, &serving.pipelines))
+    }
+
     fn with_serving<R>(&self, f: impl FnOnce(&Serving) -> R) -> Result<R> {
         match &*self.serving.read().unwrap_or_else(|e| e.into_inner()) {
             Some(serving) => Ok(f(serving)),
