@@ -120,18 +120,21 @@ impl Request {
 
     /// Marks the request as in flight, or fails if an inference already runs on it.
     pub fn begin_flight(&self) -> Result<InFlightMark> {
-        if self.in_flight.swap(true, Ordering::Acquire) {
-            return Err(in_flight_error());
-        }
+        self.mark_in_flight()?;
         Ok(InFlightMark(Arc::clone(&self.in_flight)))
     }
 
     /// As `begin_flight`, for the length of a borrow of the request.
     pub fn begin_borrowed_flight(&self) -> Result<InFlightBorrow<'_>> {
+        self.mark_in_flight()?;
+        Ok(InFlightBorrow(&self.in_flight))
+    }
+
+    fn mark_in_flight(&self) -> Result<()> {
         if self.in_flight.swap(true, Ordering::Acquire) {
             return Err(in_flight_error());
         }
-        Ok(InFlightBorrow(&self.in_flight))
+        Ok(())
     }
 
     /// Edits are refused while an inference runs on the request.

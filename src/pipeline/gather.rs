@@ -198,18 +198,12 @@ pub(super) fn entry_shards(entry: &BTreeMap<String, EntryTensor>, count: i32) ->
 mod tests {
     use super::*;
     use crate::datatype::DataType;
+    use crate::inference::aligned_copy;
 
     fn tensor(name: &str, shape: &[i64], values: &[f32]) -> ResponseOutput {
         let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_ne_bytes()).collect();
-        let mut words = OutputWords::from_elem(0, bytes.len().div_ceil(8));
-        // SAFETY: `words` holds at least `bytes.len()` bytes.
-        unsafe {
-            std::ptr::copy_nonoverlapping(
-                bytes.as_ptr(),
-                words.as_mut_ptr().cast::<u8>(),
-                bytes.len(),
-            )
-        };
+        // SAFETY: `bytes` holds `bytes.len()` bytes.
+        let words = unsafe { aligned_copy(bytes.as_ptr(), bytes.len()) };
         ResponseOutput {
             name: std::ffi::CString::new(name).unwrap().into(),
             datatype: DataType::FP32,

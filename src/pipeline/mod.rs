@@ -353,17 +353,7 @@ pub fn target(
     })
 }
 
-/// `OVMS_Inference`: a model, else a pipeline of that name.
-pub fn infer(
-    manager: &Arc<ServableManager>,
-    pipelines: &Pipelines,
-    request: &Request,
-    interface: Interface,
-) -> Result<Response> {
-    infer_target(target(manager, pipelines, request)?, request, interface)
-}
-
-/// `OVMS_Inference` on what `target` found for `request`.
+/// `OVMS_Inference` on what `target` found for `request`: a model, else a pipeline.
 pub fn infer_target(target: Target, request: &Request, interface: Interface) -> Result<Response> {
     match target {
         Target::Model(servable) => inference::infer_on(&servable, request, interface),
