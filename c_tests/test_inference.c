@@ -139,6 +139,14 @@ static void test_reuse_request_data(void) {
         CHECK_DUMMY_RESPONSE(response, second, 1.0f);
     OVMS_InferenceResponseDelete(response);
 
+    /* a kept request is validated again after each edit: with its data removed it is refused,
+     * and set again it is served with the new buffer */
+    CHECK_OK(OVMS_InferenceRequestInputRemoveData(request, "b"));
+    response = NULL;
+    CHECK_CODE(OVMS_Inference(server, request, &response), SC_NONEXISTENT_BUFFER);
+    CHECK(response == NULL);
+    CHECK_OK(OVMS_InferenceRequestInputSetData(request, "b", second, sizeof second, OVMS_BUFFERTYPE_CPU, 0));
+
     /* the first response keeps its own data after later inferences */
     if (first_response != NULL)
         CHECK_DUMMY_RESPONSE(first_response, first, 1.0f);

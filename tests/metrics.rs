@@ -3,7 +3,9 @@
 //! `metrics::render()` (what the REST route serves), restarts in one process, and the start
 //! errors of a bad metrics setting. One test function: the server is a process singleton.
 
-use ovms_shared::config::{LogLevel, ModelsSettings, ServerSettings};
+mod common;
+
+use common::start;
 use ovms_shared::datatype::DataType;
 use ovms_shared::inference::{self, Buffer, Request, Side};
 use ovms_shared::metrics::{self, Interface, Method};
@@ -44,24 +46,6 @@ fn write_config(dir: &Path, monitoring: &str) -> PathBuf {
     let path = dir.join("config.json");
     std::fs::write(&path, text).unwrap();
     path
-}
-
-fn start(config: &Path, rest_port: u32) -> ovms_shared::status::Result<()> {
-    let settings = ServerSettings {
-        rest_port,
-        rest_bind_address: "127.0.0.1".into(),
-        filesystem_poll_wait_ms: 0,
-        log_level: LogLevel::Error,
-        ..Default::default()
-    };
-    // The update keeps this building when ModelsSettings gains fields (the binary's branch
-    // adds one).
-    #[allow(clippy::needless_update)]
-    let models = ModelsSettings {
-        config_path: config.to_string_lossy().into_owned(),
-        ..Default::default()
-    };
-    SERVER.start(&settings, &models)
 }
 
 /// A request for `name`'s one input `input` holding `data` with `shape`; `data` must outlive it.

@@ -328,12 +328,6 @@ pub unsafe extern "C" fn OVMS_InferenceRequestSetCompletionCallback(
     })
 }
 
-/// The model or pipeline `request` names, looked up under the server's lock without taking a
-/// reference on the served sets.
-fn find(request: &Request) -> Result<pipeline::Target> {
-    SERVER.with_servables(|manager, pipelines| pipeline::target(manager, pipelines, request))?
-}
-
 /// Synchronous inference; writes a new response, which the caller owns, into `response`. With a
 /// completion callback set, the callback also runs, on this thread before the return, as in
 /// OVMS: `(response, 0, user)` with the same response (the callback then owns it, and the
@@ -352,7 +346,8 @@ pub unsafe extern "C" fn OVMS_Inference(
         let target = unsafe { OVMS_InferenceRequest::borrow(request, "inference request") }?;
         non_null(response, "inference response")?;
         target.request.check_idle()?;
-        let result = find(&target.request)
+        let result = SERVER
+            .target(&target.request)
             .and_then(|found| pipeline::infer_target(found, &target.request, Interface::CApi))
             .map(OVMS_InferenceResponse::into_raw);
         if let Some(completion) = target.completion {
@@ -388,7 +383,7 @@ pub unsafe extern "C" fn OVMS_InferenceAsync(
             completion.call(&result.map(OVMS_InferenceResponse::into_raw));
         });
         pipeline::infer_target_async(
-            find(&target.request)?,
+            SERVER.target(&target.request)?,
             &target.request,
             Interface::CApi,
             done,

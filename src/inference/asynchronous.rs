@@ -374,7 +374,7 @@ fn accept(
     done: Done,
     finisher: Finisher,
 ) -> Result<Box<Job>> {
-    let servable = manager.servable(request.servable_name()?, request.servable_version)?;
+    let servable = manager.servable(request.servable_name()?, request.servable_version())?;
     accept_on(servable, request, interface, done, finisher)
 }
 
@@ -430,7 +430,7 @@ pub fn infer_async(
     interface: Interface,
     done: Done,
 ) -> Result<()> {
-    let servable = manager.servable(request.servable_name()?, request.servable_version)?;
+    let servable = manager.servable(request.servable_name()?, request.servable_version())?;
     infer_async_on(servable, request, interface, done)
 }
 

@@ -6,12 +6,15 @@
 //! works on its own copy of the request's description, so an edit could not take effect, and a
 //! host that removes a buffer to free it must learn that the inference may still use it.
 
+use super::validate::Plan;
 use crate::datatype::DataType;
+use crate::model::{Servable, WeakServable};
 use crate::status::{Error, Result, StatusCode};
 use std::collections::BTreeMap;
 use std::ffi::c_void;
-use std::sync::Arc;
+use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// `OVMS_BUFFERTYPE_CPU`, the one buffer type this library binds.
 pub(crate) const BUFFER_TYPE_CPU: u32 = 0;
@@ -42,13 +45,45 @@ pub fn display_name(name: &[u8]) -> String {
 pub struct Request {
     /// The caller's bytes, as a `String` when they are UTF-8 (checked once, not per inference).
     servable_name: std::result::Result<String, Vec<u8>>,
-    pub servable_version: i64,
-    pub inputs: BTreeMap<Vec<u8>, RequestTensor>,
-    pub outputs: BTreeMap<Vec<u8>, RequestTensor>,
-    pub parameters: BTreeMap<Vec<u8>, (u32, Vec<u8>)>,
+    servable_version: i64,
+    inputs: BTreeMap<Vec<u8>, RequestTensor>,
+    outputs: BTreeMap<Vec<u8>, RequestTensor>,
+    parameters: BTreeMap<Vec<u8>, (u32, Vec<u8>)>,
     /// Set while an inference runs on the request; shared with that inference, which may
     /// outlive the request (a host may delete a request in flight).
     in_flight: Arc<AtomicBool>,
+    /// What the request remembers between inferences, for a host that keeps it.
+    memo: Mutex<Memo>,
+}
+
+/// What a kept request remembers between inferences (`remembered_servable`, `plan_for`).
+#[derive(Default)]
+struct Memo {
+    /// The version the name and version resolved to last, with the count of changes to the
+    /// served sets read before that lookup (`model::served`).
+    servable: Option<(u64, WeakServable)>,
+    /// The request as validated against that version; every edit of the request clears it.
+    /// Boxed: a request that is not kept (a network one) does not carry its size.
+    plan: Option<Box<Plan>>,
+}
+
+/// A request's validated plan: made for this inference, or the one the request kept (its
+/// memory is locked meanwhile: another thread's use of the request skips the memory).
+pub struct PlanRef<'a>(Held<'a>);
+
+enum Held<'a> {
+    Made(Plan),
+    Kept(MutexGuard<'a, Memo>),
+}
+
+impl Deref for PlanRef<'_> {
+    type Target = Plan;
+    fn deref(&self) -> &Plan {
+        match &self.0 {
+            Held::Made(plan) => plan,
+            Held::Kept(memo) => memo.plan.as_ref().expect("a kept plan"),
+        }
+    }
 }
 
 /// Inputs or outputs: the two sets of tensors follow the same rules, with OVMS's codes.
@@ -94,7 +129,73 @@ impl Request {
             outputs: BTreeMap::new(),
             parameters: BTreeMap::new(),
             in_flight: Arc::new(AtomicBool::new(false)),
+            memo: Mutex::new(Memo::default()),
         }
+    }
+
+    /// The version number asked for; 0 is the default version.
+    pub fn servable_version(&self) -> i64 {
+        self.servable_version
+    }
+
+    pub fn inputs(&self) -> &BTreeMap<Vec<u8>, RequestTensor> {
+        &self.inputs
+    }
+
+    pub fn outputs(&self) -> &BTreeMap<Vec<u8>, RequestTensor> {
+        &self.outputs
+    }
+
+    pub fn parameters(&self) -> &BTreeMap<Vec<u8>, (u32, Vec<u8>)> {
+        &self.parameters
+    }
+
+    /// The version this request resolved to last, if nothing served changed since (`changes`
+    /// is `model::served::changes()` now) and the version is still loaded. `None` also when
+    /// another thread uses the memory at this moment: the caller then looks the name up.
+    pub fn remembered_servable(&self, changes: u64) -> Option<Servable> {
+        match &self.memo.try_lock().ok()?.servable {
+            Some((at, servable)) if *at == changes => servable.upgrade(),
+            _ => None,
+        }
+    }
+
+    /// Remembers what a lookup found; `changes` is the count read before the lookup began.
+    pub fn remember_servable(&self, changes: u64, servable: &Servable) {
+        if let Ok(mut memo) = self.memo.try_lock() {
+            let same = matches!(&memo.servable, Some((_, kept)) if kept.is(servable));
+            if !same {
+                memo.plan = None;
+            }
+            memo.servable = Some((changes, servable.downgrade()));
+        }
+    }
+
+    /// The request validated against `servable`. A request that remembers `servable` keeps
+    /// the plan `validate` made for it until the request is edited. A plan that carries
+    /// strings is never kept: they were read from the caller's buffers, which may change
+    /// without an edit.
+    pub fn plan_for(
+        &self,
+        servable: &Servable,
+        validate: impl FnOnce() -> Result<Plan>,
+    ) -> Result<PlanRef<'_>> {
+        let made = |plan| PlanRef(Held::Made(plan));
+        let Ok(mut memo) = self.memo.try_lock() else {
+            return validate().map(made);
+        };
+        if !matches!(&memo.servable, Some((_, kept)) if kept.is(servable)) {
+            drop(memo);
+            return validate().map(made);
+        }
+        if memo.plan.is_none() {
+            let plan = validate()?;
+            if plan.carries_strings() {
+                return Ok(made(plan));
+            }
+            memo.plan = Some(Box::new(plan));
+        }
+        Ok(PlanRef(Held::Kept(memo)))
     }
 
     /// The servable name; a name that is not UTF-8 names no servable.
@@ -140,7 +241,23 @@ impl Request {
     /// Edits are refused while an inference runs on the request.
     fn editable(&mut self) -> Result<&mut Request> {
         self.check_idle()?;
+        self.forget_plan();
         Ok(self)
+    }
+
+    fn forget_plan(&mut self) {
+        self.memo.get_mut().unwrap_or_else(|e| e.into_inner()).plan = None;
+    }
+
+    /// Inserts a tensor as given, unchecked: for tests of what validation refuses.
+    #[cfg(test)]
+    pub(crate) fn insert_tensor(&mut self, side: Side, name: &[u8], tensor: RequestTensor) {
+        self.forget_plan();
+        match side {
+            Side::Input => &mut self.inputs,
+            Side::Output => &mut self.outputs,
+        }
+        .insert(name.to_vec(), tensor);
     }
 
     fn tensors(&mut self, side: Side) -> Result<&mut BTreeMap<Vec<u8>, RequestTensor>> {

@@ -18,7 +18,7 @@ pub fn infer(
     request: &Request,
     interface: Interface,
 ) -> Result<Response> {
-    let servable = manager.servable(request.servable_name()?, request.servable_version)?;
+    let servable = manager.servable(request.servable_name()?, request.servable_version())?;
     run(&servable, request, interface, None)
 }
 
@@ -56,7 +56,9 @@ fn run(
         .metrics
         .as_ref()
         .map(|m| m.meter(interface));
-    let plan = validate(request, &loaded.inputs, &loaded.outputs)?;
+    let plan = request.plan_for(servable, || {
+        validate(request, &loaded.inputs, &loaded.outputs)
+    })?;
     let _flight = request.begin_borrowed_flight()?;
     if let Some(meter) = &mut meter {
         meter.waiting();

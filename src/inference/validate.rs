@@ -38,6 +38,13 @@ pub struct Plan {
     pub outputs: BoundList,
 }
 
+impl Plan {
+    /// Whether an input's strings were copied out of the caller's buffers.
+    pub fn carries_strings(&self) -> bool {
+        self.inputs.iter().any(|bound| bound.strings.is_some())
+    }
+}
+
 // SAFETY: the buffers are the caller's memory, which the caller keeps alive and unchanged until
 // the inference completes (the C API's contract); one inference at a time uses a plan.
 unsafe impl Send for Plan {}
@@ -67,20 +74,20 @@ pub fn validate(
     inputs: &[ServedTensor],
     outputs: &[ServedTensor],
 ) -> Result<Plan> {
-    if request.inputs.len() != inputs.len() || request.inputs.is_empty() {
+    if request.inputs().len() != inputs.len() || request.inputs().is_empty() {
         return Err(Error::with(
             StatusCode::INVALID_NO_OF_INPUTS,
             format!(
                 "Expected: {}; Actual: {}",
                 inputs.len(),
-                request.inputs.len()
+                request.inputs().len()
             ),
         ));
     }
     let mut plan = Plan::default();
     for (served, port) in inputs.iter().enumerate() {
         let tensor = request
-            .inputs
+            .inputs()
             .get(port.info.name.as_bytes())
             .ok_or_else(|| {
                 Error::with(
@@ -92,7 +99,7 @@ pub fn validate(
             .push(check_tensor(served, port, tensor, "input")?);
     }
     for (served, port) in outputs.iter().enumerate() {
-        if let Some(tensor) = request.outputs.get(port.info.name.as_bytes()) {
+        if let Some(tensor) = request.outputs().get(port.info.name.as_bytes()) {
             plan.outputs
                 .push(check_tensor(served, port, tensor, "output")?);
         }
@@ -251,7 +258,7 @@ fn copy_strings(buffer: &Buffer, count: usize, side: &str, name: &str) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inference::request::Buffer;
+    use crate::inference::request::{Buffer, Side};
     use crate::ov::{Dim, PortInfo};
     use openvino_sys::ov_element_type_e as Ov;
 
@@ -298,8 +305,9 @@ mod tests {
         buffer: Option<Buffer>,
     ) -> Request {
         let mut r = Request::new(b"dummy", 0);
-        r.inputs.insert(
-            name.as_bytes().to_vec(),
+        r.insert_tensor(
+            Side::Input,
+            name.as_bytes(),
             RequestTensor {
                 datatype: datatype as u32,
                 shape: shape.to_vec(),
@@ -421,15 +429,16 @@ mod tests {
             ),
         ];
         for (request, expected) in &cases {
-            assert_eq!(code(request, &model), *expected, "{:?}", request.inputs);
+            assert_eq!(code(request, &model), *expected, "{:?}", request.inputs());
         }
     }
 
     #[test]
     fn too_many_inputs() {
         let mut r = request_with("b", DataType::FP32, &[1, 10], Some(cpu(40)));
-        r.inputs.insert(
-            b"c".to_vec(),
+        r.insert_tensor(
+            Side::Input,
+            b"c",
             RequestTensor {
                 datatype: DataType::FP32 as u32,
                 shape: vec![1, 10],
@@ -561,8 +570,9 @@ mod tests {
         let model = dummy();
         let with_output = |datatype: DataType, shape: &[i64], buffer: Option<Buffer>| {
             let mut r = request_with("b", DataType::FP32, &[1, 10], Some(cpu(40)));
-            r.outputs.insert(
-                b"a".to_vec(),
+            r.insert_tensor(
+                Side::Output,
+                b"a",
                 RequestTensor {
                     datatype: datatype as u32,
                     shape: shape.to_vec(),
@@ -616,8 +626,9 @@ mod tests {
         );
         // An output the model does not have is ignored.
         let mut r = request_with("b", DataType::FP32, &[1, 10], Some(cpu(40)));
-        r.outputs.insert(
-            b"zzz".to_vec(),
+        r.insert_tensor(
+            Side::Output,
+            b"zzz",
             RequestTensor {
                 datatype: 2,
                 shape: vec![1],

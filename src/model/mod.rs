@@ -7,6 +7,7 @@
 
 mod loader;
 mod metadata;
+pub mod served;
 mod version;
 
 pub use loader::{discover_versions, load_version, select_versions};
@@ -17,21 +18,10 @@ use crate::config::ModelConfig;
 use crate::ov::Core;
 use crate::pool::QueuedJob;
 use crate::status::{Error, Result, StatusCode};
+use served::ServedSet;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
-
-fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
-    lock.read().unwrap_or_else(|e| e.into_inner())
-}
-
-fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-    lock.write().unwrap_or_else(|e| e.into_inner())
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
+use std::sync::{Arc, Weak};
 
 /// One version number of a model, in whatever state it is.
 #[derive(Clone)]
@@ -62,37 +52,37 @@ pub struct Model {
     pub name: String,
     /// The config entry it is served with (a reload replaces it); `None` once the model was
     /// removed from the config.
-    config: Mutex<Option<ModelConfig>>,
-    versions: RwLock<BTreeMap<i64, VersionEntry>>,
+    config: ServedSet<Option<ModelConfig>>,
+    versions: ServedSet<BTreeMap<i64, VersionEntry>>,
 }
 
 impl Model {
     pub fn new(config: ModelConfig) -> Model {
         Model {
             name: config.name.clone(),
-            config: Mutex::new(Some(config)),
-            versions: RwLock::new(BTreeMap::new()),
+            config: ServedSet::new(Some(config)),
+            versions: ServedSet::new(BTreeMap::new()),
         }
     }
 
     pub fn config(&self) -> Option<ModelConfig> {
-        lock(&self.config).clone()
+        self.config.read().clone()
     }
 
     pub fn set_config(&self, config: Option<ModelConfig>) {
-        *lock(&self.config) = config;
+        *self.config.write() = config;
     }
 
     /// A copy of the versions, for a reload cycle to decide what to change.
     pub fn versions(&self) -> BTreeMap<i64, VersionEntry> {
-        read(&self.versions).clone()
+        self.versions.read().clone()
     }
 
     /// Marks a version that is not served yet as loading. A reload of a serving version keeps
     /// serving the old one meanwhile, and a retry of a failed load stays LOADING_FAILED until it
     /// succeeds: a host reading the state mid-retry sees the outcome it had, not a flicker.
     pub fn begin_loading(&self, version: i64) {
-        let mut versions = write(&self.versions);
+        let mut versions = self.versions.write();
         let entry = versions
             .entry(version)
             .or_insert_with(VersionEntry::loading);
@@ -104,7 +94,7 @@ impl Model {
     /// Swaps a newly loaded version in, atomically: requests that hold the old one finish on it.
     pub fn install(&self, loaded: Arc<ModelVersion>, source: (PathBuf, ModelConfig)) {
         let version = loaded.version;
-        write(&self.versions).insert(
+        self.versions.write().insert(
             version,
             VersionEntry {
                 state: VersionState::Available,
@@ -117,7 +107,7 @@ impl Model {
 
     /// Records a failed load. A version that was serving keeps serving its previous load.
     pub fn load_failed(&self, version: i64, reason: String) {
-        let mut versions = write(&self.versions);
+        let mut versions = self.versions.write();
         let entry = versions
             .entry(version)
             .or_insert_with(VersionEntry::loading);
@@ -130,7 +120,7 @@ impl Model {
     /// Retires a version: new requests are refused at once, requests in flight finish on it,
     /// and it is freed when the last of them ends.
     pub fn retire(&self, version: i64) {
-        if let Some(entry) = write(&self.versions).get_mut(&version) {
+        if let Some(entry) = self.versions.write().get_mut(&version) {
             entry.state = VersionState::Retired;
             entry.serving = None;
             entry.source = None;
@@ -147,7 +137,7 @@ impl Model {
 
     /// The version to run a request or read metadata on, with OVMS's codes for each miss.
     fn servable(&self, version: i64) -> Result<Servable> {
-        let versions = read(&self.versions);
+        let versions = self.versions.read();
         let name = &self.name;
         let entry = if version == 0 {
             match Self::default_version(&versions) {
@@ -191,7 +181,7 @@ impl Model {
     }
 
     fn state(&self, version: i64) -> Option<VersionState> {
-        let versions = read(&self.versions);
+        let versions = self.versions.read();
         if version == 0 {
             Self::default_version(&versions)
                 .or_else(|| versions.values().next_back())
@@ -203,7 +193,8 @@ impl Model {
 
     /// Closes the queues of the serving versions and hands back the async jobs waiting in them.
     fn close_pools(&self) -> Vec<Box<dyn QueuedJob>> {
-        read(&self.versions)
+        self.versions
+            .read()
             .values()
             .filter_map(|v| v.serving.as_ref())
             .flat_map(|v| v.loaded.pool.close())
@@ -213,7 +204,7 @@ impl Model {
 
 /// The models a started server serves.
 pub struct ServableManager {
-    models: RwLock<BTreeMap<String, Arc<Model>>>,
+    models: ServedSet<BTreeMap<String, Arc<Model>>>,
     /// Dropped after the models (field order), which were compiled by it.
     pub core: Core,
     pub cache_dir: String,
@@ -222,24 +213,24 @@ pub struct ServableManager {
 impl ServableManager {
     pub fn new(core: Core, cache_dir: String) -> ServableManager {
         ServableManager {
-            models: RwLock::new(BTreeMap::new()),
+            models: ServedSet::new(BTreeMap::new()),
             core,
             cache_dir,
         }
     }
 
     pub fn model(&self, name: &str) -> Option<Arc<Model>> {
-        read(&self.models).get(name).cloned()
+        self.models.read().get(name).cloned()
     }
 
     /// Every model, including those whose versions are all retired.
     pub fn models(&self) -> Vec<Arc<Model>> {
-        read(&self.models).values().cloned().collect()
+        self.models.read().values().cloned().collect()
     }
 
     /// Adds a model, or gives the one of that name this config.
     pub fn add_model(&self, config: ModelConfig) -> Arc<Model> {
-        let mut models = write(&self.models);
+        let mut models = self.models.write();
         match models.get(&config.name) {
             Some(model) => {
                 model.set_config(Some(config));
@@ -258,7 +249,7 @@ impl ServableManager {
         // Looked up under the map's lock rather than through a clone of the model's `Arc`: one
         // reference count fewer to take and give back per request (no writer of the map takes
         // a model's version lock while holding it).
-        let models = read(&self.models);
+        let models = self.models.read();
         let model = models.get(name).ok_or_else(|| {
             Error::with(
                 StatusCode::PIPELINE_DEFINITION_NAME_MISSING,
@@ -300,6 +291,27 @@ impl Servable {
 
     pub fn version(&self) -> &ModelVersion {
         &self.version
+    }
+
+    /// A reference that does not keep the version loaded: a retired version is freed when its
+    /// last request ends, whoever remembers it.
+    pub fn downgrade(&self) -> WeakServable {
+        WeakServable(Arc::downgrade(&self.version))
+    }
+}
+
+/// A loaded version, remembered without keeping it alive (see `served`).
+pub struct WeakServable(Weak<ModelVersion>);
+
+impl WeakServable {
+    /// The version, if it is still loaded.
+    pub fn upgrade(&self) -> Option<Servable> {
+        self.0.upgrade().map(|version| Servable { version })
+    }
+
+    /// Whether this is `servable`'s version.
+    pub fn is(&self, servable: &Servable) -> bool {
+        std::ptr::eq(self.0.as_ptr(), Arc::as_ptr(&servable.version))
     }
 }
 

@@ -19,6 +19,7 @@ pub use definition::{
 use crate::config::{CustomNodeLibraryConfig, PipelineConfig, PipelineNode};
 use crate::inference::{self, Done, Request, Response};
 use crate::metrics::Interface;
+use crate::model::served::ServedSet;
 use crate::model::{
     Loaded, Servable, ServableManager, ServableMetadata, TensorMetadata, VersionState,
 };
@@ -27,7 +28,7 @@ use crate::status::{Error, Result, StatusCode};
 use custom_node::{NodeInstance, NodeLibraries, NodeParams, NodeTensorInfo};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
@@ -59,7 +60,7 @@ struct Pipeline {
 /// The pipelines a server serves.
 #[derive(Default)]
 pub struct Pipelines {
-    entries: RwLock<BTreeMap<String, Arc<Mutex<Pipeline>>>>,
+    entries: ServedSet<BTreeMap<String, Arc<Mutex<Pipeline>>>>,
     libraries: Mutex<NodeLibraries>,
 }
 
@@ -140,11 +141,7 @@ impl Pipelines {
     }
 
     fn entry(&self, name: &str) -> Option<Arc<Mutex<Pipeline>>> {
-        self.entries
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(name)
-            .cloned()
+        self.entries.read().get(name).cloned()
     }
 
     /// Brings the custom node libraries and the set of pipelines in line with a new config
@@ -160,7 +157,7 @@ impl Pipelines {
         // its validation.
         lock(&self.libraries).reload(libraries, config_dir);
         let mut named = BTreeSet::new();
-        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        let mut entries = self.entries.write();
         for config in configs {
             if !named.insert(config.name.clone()) {
                 log::error!(
@@ -212,7 +209,6 @@ impl Pipelines {
         let entries: Vec<(String, Arc<Mutex<Pipeline>>)> = self
             .entries
             .read()
-            .unwrap_or_else(|e| e.into_inner())
             .iter()
             .map(|(n, e)| (n.clone(), Arc::clone(e)))
             .collect();
@@ -348,7 +344,7 @@ pub fn target(
 ) -> Result<Target> {
     let name = request.servable_name()?;
     Ok(match pipeline_for(manager, pipelines, name) {
-        None => Target::Model(manager.servable(name, request.servable_version)?),
+        None => Target::Model(manager.servable(name, request.servable_version())?),
         Some(plan) => Target::Pipeline(Arc::clone(manager), plan),
     })
 }

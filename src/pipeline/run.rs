@@ -808,25 +808,25 @@ fn begin(
     done: Done,
     caller_waits: bool,
 ) -> Result<()> {
-    if !request.outputs.is_empty() {
+    if !request.outputs().is_empty() {
         return Err(Error::with(
             StatusCode::NOT_IMPLEMENTED,
             "preallocated output buffers are not supported for pipelines",
         ));
     }
-    if request.inputs.len() != plan.input_specs.len() {
+    if request.inputs().len() != plan.input_specs.len() {
         return Err(Error::with(
             StatusCode::INVALID_NO_OF_INPUTS,
             format!(
                 "expected: {}; actual: {}",
                 plan.input_specs.len(),
-                request.inputs.len()
+                request.inputs().len()
             ),
         ));
     }
     let mut entry = BTreeMap::new();
     for (name, _) in &plan.input_specs {
-        let tensor = request.inputs.get(name.as_bytes()).ok_or_else(|| {
+        let tensor = request.inputs().get(name.as_bytes()).ok_or_else(|| {
             Error::with(
                 StatusCode::INVALID_MISSING_INPUT,
                 format!("Required input: {name}"),

@@ -4,16 +4,17 @@ mod logging;
 
 use crate::config::{ModelsSettings, ServerSettings};
 use crate::frontend::Frontends;
-use crate::inference;
+use crate::inference::{self, Request};
 use crate::metrics;
 use crate::model::ServableManager;
+use crate::model::served::{self, ServedSet};
 use crate::ov;
-use crate::pipeline::Pipelines;
+use crate::pipeline::{self, Pipelines, Target};
 use crate::status::{Error, Result, StatusCode};
 use crate::watcher::{ConfigSource, Reloader, Watcher};
 use serde_json::{Map, Value};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, RwLock, TryLockError};
+use std::sync::{Arc, Mutex, TryLockError};
 use std::time::Duration;
 
 /// The one server of the process, as in OVMS.
@@ -23,7 +24,7 @@ pub struct Server {
     /// The C API module is up: set by a start that got past option validation.
     live: AtomicBool,
     /// The served models and pipelines, while started.
-    serving: RwLock<Option<Serving>>,
+    serving: ServedSet<Option<Serving>>,
     /// Stops under way (see `stop`).
     stops: AtomicUsize,
     /// The reload cycle and its watcher thread, while started.
@@ -46,7 +47,7 @@ struct Reloading {
 pub static SERVER: Server = Server {
     starting: Mutex::new(()),
     live: AtomicBool::new(false),
-    serving: RwLock::new(None),
+    serving: ServedSet::new(None),
     stops: AtomicUsize::new(0),
     reloading: Mutex::new(None),
     frontends: Mutex::new(None),
@@ -73,10 +74,7 @@ impl Server {
     }
 
     pub fn is_ready(&self) -> bool {
-        self.serving
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_some()
+        self.serving.read().is_some()
     }
 
     /// The served models, or `SERVER_NOT_READY`.
@@ -99,8 +97,25 @@ impl Server {
         self.with_serving(|serving| f(&serving.manager, &serving.pipelines))
     }
 
+    /// What `request` names, for a caller that keeps the request between inferences (the C
+    /// API): the version it resolved to last while nothing served changed since
+    /// (`model::served`), else a lookup under the server's lock (`with_servables`), whose model
+    /// the request then remembers.
+    pub fn target(&self, request: &Request) -> Result<Target> {
+        let changes = served::changes();
+        if let Some(servable) = request.remembered_servable(changes) {
+            return Ok(Target::Model(servable));
+        }
+        let target = self
+            .with_servables(|manager, pipelines| pipeline::target(manager, pipelines, request))??;
+        if let Target::Model(servable) = &target {
+            request.remember_servable(changes, servable);
+        }
+        Ok(target)
+    }
+
     fn with_serving<R>(&self, f: impl FnOnce(&Serving) -> R) -> Result<R> {
-        match &*self.serving.read().unwrap_or_else(|e| e.into_inner()) {
+        match &*self.serving.read() {
             Some(serving) => Ok(f(serving)),
             None => Err(Error::with(
                 StatusCode::SERVER_NOT_READY,
@@ -173,7 +188,7 @@ impl Server {
             ),
         };
         let served = manager.models().len();
-        *self.serving.write().unwrap_or_else(|e| e.into_inner()) = Some(Serving {
+        *self.serving.write() = Some(Serving {
             manager,
             pipelines: reloader.pipelines(),
         });
@@ -239,12 +254,7 @@ impl Server {
         if let Some(frontends) = &frontends {
             frontends.stop_accepting();
         }
-        let manager = self
-            .serving
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-            .map(|serving| serving.manager);
+        let manager = self.serving.write().take().map(|serving| serving.manager);
         self.live.store(false, Ordering::Release);
         if let Some(manager) = &manager {
             for job in manager.close_pools() {
