@@ -556,8 +556,14 @@ impl InferRequest {
         check(
             // SAFETY: `self.ptr` is a live ov_infer_request_t owned by this InferRequest (freed
             // only in Drop). The memory of tensors made with `Tensor::over_host_memory` is the
-            // callers' to keep alive (that function's contract).
-            unsafe { sys::ov_infer_request_infer(self.ptr) },
+            // callers' to keep alive (that function's contract). The direct function is the
+            // loaded runtime's own, and its library stays mapped for the process.
+            unsafe {
+                match super::runtime::direct_infer() {
+                    Some(infer) => infer(self.ptr),
+                    None => sys::ov_infer_request_infer(self.ptr),
+                }
+            },
             "inference",
         )
     }

@@ -82,6 +82,23 @@ const STANDARD_DIRS: &[&str] = &[
 ];
 
 static LOADED: OnceLock<PathBuf> = OnceLock::new();
+
+/// `ov_infer_request_infer`, for the sync path to call straight: openvino-sys's wrapper takes a
+/// read lock on its library slot on every call, two atomic operations per inference.
+pub type InferFn = unsafe extern "C" fn(*mut sys::ov_infer_request_t) -> sys::ov_status_e;
+
+/// The loaded runtime's `ov_infer_request_infer`, with a handle that keeps the library mapped.
+struct Direct {
+    _library: libloading::Library,
+    infer: InferFn,
+}
+
+static DIRECT: OnceLock<Direct> = OnceLock::new();
+
+/// The loaded runtime's `ov_infer_request_infer`, once `ensure_loaded` succeeded.
+pub fn direct_infer() -> Option<InferFn> {
+    DIRECT.get().map(|direct| direct.infer)
+}
 /// Serializes load attempts, so two servers starting at once do not both search.
 static LOADING: Mutex<()> = Mutex::new(());
 
@@ -115,8 +132,9 @@ pub fn ensure_loaded() -> Result<PathBuf, String> {
 
 /// Checks `candidate`, then hands it to openvino-sys and records it as the process's runtime.
 fn load(candidate: &Path) -> Result<(), String> {
-    // Held until openvino-sys has its own handle, so the runtime is not unloaded in between.
-    let (_checked, version) = inspect(candidate)?;
+    // Held until openvino-sys has its own handle, so the runtime is not unloaded in between,
+    // then kept with the direct `ov_infer_request_infer`.
+    let (checked, version) = inspect(candidate)?;
     // inspect() rules out what makes openvino-sys panic; should it panic anyway, the start
     // fails instead of the host.
     match catch_unwind(AssertUnwindSafe(|| {
@@ -130,6 +148,15 @@ fn load(candidate: &Path) -> Result<(), String> {
                 candidate.display()
             ));
         }
+    }
+    // SAFETY: inspect() found the symbol in this library, and it is OpenVINO's C function of
+    // this signature (openvino-sys declares the same one).
+    if let Ok(infer) = unsafe { checked.get::<InferFn>(b"ov_infer_request_infer") } {
+        let infer = *infer;
+        let _ = DIRECT.set(Direct {
+            _library: checked,
+            infer,
+        });
     }
     let _ = LOADED.set(candidate.to_path_buf());
     log::info!(
