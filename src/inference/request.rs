@@ -146,10 +146,6 @@ impl Request {
         &self.outputs
     }
 
-    pub fn parameters(&self) -> &BTreeMap<Vec<u8>, (u32, Vec<u8>)> {
-        &self.parameters
-    }
-
     /// The version this request resolved to last, if nothing served changed since (`changes`
     /// is `model::served::changes()` now) and the version is still loaded. `None` also when
     /// another thread uses the memory at this moment: the caller then looks the name up.

@@ -99,6 +99,7 @@ static DIRECT: OnceLock<Direct> = OnceLock::new();
 pub fn direct_infer() -> Option<InferFn> {
     DIRECT.get().map(|direct| direct.infer)
 }
+
 /// Serializes load attempts, so two servers starting at once do not both search.
 static LOADING: Mutex<()> = Mutex::new(());
 
