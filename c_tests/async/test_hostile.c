@@ -3,7 +3,8 @@
  * packed sub-byte inputs, callbacks that run blocking inference (more of them than any thread
  * cap), edits of queued requests, OVMS_ServerDelete from inside a callback, preallocated outputs
  * larger or smaller than the result, a model without inputs, names that are not UTF-8, a lying
- * dimCount, config paths that are not regular files and configs with wrong types. Each check
+ * dimCount, config paths that are not regular files and configs with wrong types, one request
+ * object run by two threads at once. Each check
  * failed (or hung, crashed, corrupted the heap) before the fixes.
  *
  * Run under valgrind too (ctest hostile_memcheck, OVMS_TEST_SCALE=small).
@@ -477,6 +478,66 @@ static void test_configs_that_are_not_regular_files_or_of_wrong_types(void) {
     REQUIRE_OK(au_start_server(server, "hostile.json"));
 }
 
+/* ---- one request run by two threads at once ------------------------------------------------- */
+/* A host that shares one request object between two threads: whichever finds it in flight is
+ * refused with INTERNAL_ERROR, every other call is answered correctly, and the request's memory
+ * of its version and validation (which one of them holds during its inference) never serves a
+ * stale or torn answer. An edit afterwards is served with the new buffer. */
+typedef struct {
+    OVMS_InferenceRequest *request;
+    const float *input;
+    int calls;
+    atomic_int answered;
+    atomic_int refused;
+    atomic_int other;
+} shared_request;
+
+static void *run_shared(void *arg) {
+    shared_request *shared = arg;
+    for (int i = 0; i < shared->calls; i++) {
+        OVMS_InferenceResponse *response = NULL;
+        OVMS_Status *status = OVMS_Inference(server, shared->request, &response);
+        uint32_t code = status == NULL ? 0 : au_code(status);
+        OVMS_StatusDelete(status);
+        if (code == 0 && CHECK_DUMMY_RESPONSE(response, shared->input, NULL))
+            atomic_fetch_add(&shared->answered, 1);
+        else if (code == SC_INTERNAL_ERROR && response == NULL)
+            atomic_fetch_add(&shared->refused, 1);
+        else
+            atomic_fetch_add(&shared->other, 1);
+        if (response != NULL)
+            OVMS_InferenceResponseDelete(response);
+    }
+    return NULL;
+}
+
+static void test_one_request_run_by_two_threads(void) {
+    float input[AU_DUMMY_N], second[AU_DUMMY_N];
+    au_fill(input, AU_DUMMY_N, 3.0f);
+    au_fill(second, AU_DUMMY_N, -7.0f);
+    shared_request shared = {.input = input, .calls = (int)au_scaled(2000, 50)};
+    REQUIRE_OK(au_dummy_request(server, "many0", input, &shared.request));
+    pthread_t threads[2];
+    for (int t = 0; t < 2; t++)
+        REQUIRE(pthread_create(&threads[t], NULL, run_shared, &shared) == 0);
+    for (int t = 0; t < 2; t++)
+        pthread_join(threads[t], NULL);
+    CHECK_EQ(atomic_load(&shared.other), 0);
+    CHECK_EQ(atomic_load(&shared.answered) + atomic_load(&shared.refused), 2 * shared.calls);
+    CHECK(atomic_load(&shared.answered) > 0); /* a refusal means the other thread was answering */
+    printf("    one request, two threads: %d answered, %d refused as in flight\n", atomic_load(&shared.answered),
+           atomic_load(&shared.refused));
+
+    CHECK_OK(OVMS_InferenceRequestInputRemoveData(shared.request, "b"));
+    CHECK_OK(OVMS_InferenceRequestInputSetData(shared.request, "b", second, sizeof second, OVMS_BUFFERTYPE_CPU, 0));
+    OVMS_InferenceResponse *response = NULL;
+    CHECK_OK(OVMS_Inference(server, shared.request, &response));
+    if (response != NULL)
+        CHECK_DUMMY_RESPONSE(response, second, NULL);
+    OVMS_InferenceResponseDelete(response);
+    OVMS_InferenceRequestDelete(shared.request);
+}
+
 int main(void) {
     au_start_watchdog();
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -498,6 +559,7 @@ int main(void) {
     RUN_TEST(test_model_without_inputs_is_not_served, 30);
     RUN_TEST(test_names_are_compared_as_bytes, 30);
     RUN_TEST(test_huge_dim_count_is_refused, 30);
+    RUN_TEST(test_one_request_run_by_two_threads, 120);
     RUN_TEST(test_server_delete_from_a_callback, 300);
     RUN_TEST(test_configs_that_are_not_regular_files_or_of_wrong_types, 300);
 
