@@ -249,7 +249,7 @@ def write_markdown(run, path, png_rel, quick, plotter):
         "`bench/capi_benchmark` (OVMS's capi_benchmark in C, on our `ovms.h`) or `bench/bare_openvino` "
         "(the same model, device, hint and number of infer requests driven through OpenVINO's C API "
         "directly) or OpenVINO's `benchmark_app`. Inputs are random. Re-run: `scripts/bench.sh` "
-        "(about 12 minutes) or `scripts/bench.sh --quick` (under 3 minutes, writes "
+        "(about 28 minutes) or `scripts/bench.sh --quick` (under 3 minutes, writes "
         "`target/bench/quick/BENCHMARKS.md`).")
     add("")
     add("## Machine and versions")
