@@ -599,7 +599,7 @@ sweep() { # NAME DIR SERVABLE HINT NIREQ SECS PANEL_TITLE
     local cfg t niter warm conv=0 nr=5
     cfg=$(config "${name}_$(echo "$hint" | tr A-Z a-z)_nireq$nireq" "$dir" "$servable" "$nireq" "$hint")
     # The dummy's points are short and noisy: with 2 client threads and OpenVINO's 2 stream
-    # threads on 2 cores, one process can read 20 % off the next (PROFILES.md section 14), so
+    # threads on 2 cores, one process can read 20-30 % off the next (PROFILES.md section 14), so
     # they get 5 rounds; the conv nets' points vary a few % and keep 3.
     [[ $servable != dummy ]] && conv=1 nr=3
     if ((conv)); then
