@@ -14,14 +14,19 @@
  *   --async, --inflight N   async: each thread keeps N requests in flight (1)
  *   --warmup N              untimed iterations per thread first (0)
  *   --seed N                random input seed
+ *   --skip_outputs          never read the output (the baseline before PROFILES.md section 15)
  *
  * Sync: the minimal serving layer. A pool of nireq infer requests guarded by a mutex and a
  * condition variable; per iteration a client thread takes a request (waiting if none is free),
  * copies its input into the request's input tensor, runs ov_infer_request_infer on its own
- * thread, and gives the request back. Latency = all of that.
+ * thread, copies the output into the client's own buffer, and gives the request back. Latency =
+ * all of that. A host has its result only once it has read it: a serving layer copies it into its
+ * response before the request can be reused, and reading it costs a cache miss when OpenVINO's
+ * stream thread wrote it on the other core (PROFILES.md section 15). --skip_outputs leaves it
+ * unread, as this baseline did before.
  * Async: each job owns an infer request and a stable ov_callback_t. The callback (on
  * OpenVINO's thread) only stamps the time and hands the job to its client thread, which calls
- * ov_infer_request_wait for the status, copies the input in and starts it again (OpenVINO
+ * ov_infer_request_wait for the status, copies the output out and the input in, and starts it again (OpenVINO
  * cannot restart a request from inside its own callback). Latency = start_async to callback.
  * Jobs = threads x inflight; that many requests are created if it exceeds --nireq.
  * --handoff (async): the callback hands the job to one hand-off thread, which calls
@@ -47,11 +52,14 @@ static bool g_async, g_handoff;
 static int g_inflight = 1;
 static size_t g_warmup;
 static uint64_t g_seed;
+static size_t g_out_bytes; /* the first output's size (each bench model has one output) */
+static bool g_skip_outputs;
 
 typedef struct {
     ov_infer_request_t *request;
     ov_tensor_t *input, *output;
     void *input_data;
+    void *output_data; /* the request's own output tensor: static shapes keep it in place */
 } slot;
 
 static slot make_slot(void) {
@@ -61,6 +69,7 @@ static slot make_slot(void) {
     die_ov(ov_infer_request_get_input_tensor_by_index(s.request, 0, &s.input), "get_input_tensor_by_index");
     die_ov(ov_infer_request_get_output_tensor_by_index(s.request, 0, &s.output), "get_output_tensor_by_index");
     die_ov(ov_tensor_data(s.input, &s.input_data), "ov_tensor_data");
+    die_ov(ov_tensor_data(s.output, &s.output_data), "ov_tensor_data");
     /* Any further inputs get random data once. */
     size_t inputs = 0;
     die_ov(ov_compiled_model_inputs_size(g_compiled, &inputs), "ov_compiled_model_inputs_size");
@@ -131,10 +140,16 @@ static completion_queue g_handoff_cq;
 struct worker {
     bench_client c; /* first: run_workload reads it */
     void *data; /* the client's input buffer */
+    void *out;  /* the client's copy of its last output */
     job *jobs;
     int njobs;
     completion_queue cq;
 };
+
+/* What a host does to have its result: copy it out before the request is reused. */
+static void read_output(worker *w, const slot *s) {
+    if (!g_skip_outputs) memcpy(w->out, s->output_data, g_out_bytes);
+}
 
 static uint64_t sync_iteration(worker *w) {
     uint64_t t0 = now_ns();
@@ -142,6 +157,7 @@ static uint64_t sync_iteration(worker *w) {
     slot *s = &g_slots[index];
     memcpy(s->input_data, w->data, g_bytes);
     ov_status_e status = ov_infer_request_infer(s->request);
+    read_output(w, s);
     pool_release(index);
     uint64_t t1 = now_ns();
     if (status != OK && w->c.errors++ == 0) fprintf(stderr, "infer failed: %d\n", (int)status);
@@ -190,6 +206,7 @@ static void async_loop(worker *w, size_t quota, bool record) {
             job *j = &w->jobs[ready[k]];
             ov_status_e status = g_handoff ? j->status : ov_infer_request_wait(j->s.request);
             if (status != OK) w->c.errors++;
+            read_output(w, &j->s);
             if (record) samples_add(&w->c.latency, j->t_done - j->t_submit);
             completed++;
             if (submitted < quota) {
@@ -218,7 +235,7 @@ static void usage(const char *argv0) {
     printf("Bare OpenVINO baseline for capi_benchmark\n"
            "Usage: %s --model PATH [--device CPU] [--hint LATENCY|THROUGHPUT|CUMULATIVE_THROUGHPUT|NONE]\n"
            "          [--hint_num_requests N] [--property KEY=VALUE]... [--nireq N] [--nstreams THREADS]\n"
-           "          [--niter N] [--async [--handoff]] [--inflight N] [--warmup N] [--seed N]\n",
+           "          [--niter N] [--async [--handoff]] [--inflight N] [--warmup N] [--seed N] [--skip_outputs]\n",
            argv0);
 }
 
@@ -259,6 +276,7 @@ int main(int argc, char **argv) {
         else if ((v = opt_value(argc, argv, &i, "--mode"))) mode = v;
         else if (!strcmp(argv[i], "--async")) g_async = true;
         else if (!strcmp(argv[i], "--handoff")) g_handoff = true;
+        else if (!strcmp(argv[i], "--skip_outputs")) g_skip_outputs = true;
         else {
             fprintf(stderr, "error parsing options: Option '%s' does not exist\n", argv[i]);
             return EX_USAGE_;
@@ -334,6 +352,7 @@ int main(int argc, char **argv) {
     die_ov(ov_tensor_get_byte_size(probe.input, &g_bytes), "ov_tensor_get_byte_size");
     die_ov(ov_tensor_get_element_type(probe.input, &type), "ov_tensor_get_element_type");
     g_is_f32 = type == F32;
+    die_ov(ov_tensor_get_byte_size(probe.output, &g_out_bytes), "ov_tensor_get_byte_size");
     fill_random(probe.input_data, g_bytes, g_is_f32, g_seed);
     die_ov(ov_infer_request_infer(probe.request), "sanity inference");
 
@@ -372,6 +391,7 @@ int main(int argc, char **argv) {
         w->c.quota = per_thread;
         samples_init(&w->c.latency, per_thread);
         w->data = malloc(g_bytes);
+        w->out = malloc(g_out_bytes ? g_out_bytes : 1);
         fill_random(w->data, g_bytes, g_is_f32, g_seed + 1000003ull * (uint64_t)(t + 1));
         if (g_async) {
             w->njobs = g_inflight;
@@ -411,6 +431,7 @@ int main(int argc, char **argv) {
         for (int k = 0; k < w->njobs; k++) free_slot(&w->jobs[k].s);
         free(w->jobs);
         free(w->data);
+        free(w->out);
         free(w->c.latency.ns);
     }
     for (int i = 0; i < g_nslots; i++) free_slot(&g_slots[i]);

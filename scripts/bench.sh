@@ -2,13 +2,13 @@
 # Benchmarks libovms_shared against bare OpenVINO and OpenVINO's benchmark_app, and writes
 # BENCHMARKS.md (with bench/throughput_vs_threads.png).
 #
-#   scripts/bench.sh            full run, about 15 minutes + 13 for the front ends: BENCHMARKS.md + PNG
+#   scripts/bench.sh            full run, about 18 minutes + 13 for the front ends: BENCHMARKS.md + PNG
 #   scripts/bench.sh --quick    under 3 minutes (dummy + MobileNet only): target/bench/quick/BENCHMARKS.md
 #   scripts/bench.sh --frontends   the network front ends alone, about 13 minutes (1 round with
 #                               --quick): target/bench/frontends/frontends/FRONTENDS.md
 #
 # Each experiment runs its sides in turn, in fresh processes, for several rounds (ours, bare,
-# [benchmark_app], ours, bare, ...) and the report compares medians. The hosts are
+# [benchmark_app]; then [benchmark_app], bare, ours; ...) and the report compares medians. The hosts are
 # bench/capi_benchmark.c (OVMS's capi_benchmark in C on our ovms.h) and bench/bare_openvino.c
 # (the same model, device, hint and nireq through OpenVINO's C API, no serving layer); both
 # are built here with gcc -O2 (bench/Makefile). Conv nets come from scripts/make_bench_models.py
@@ -230,14 +230,23 @@ run_one() {
 
 # rounds EXP N BUILDER: for each round r, BUILDER r sets the arrays OURS, BARE_CMD and APP
 # (empty = that side does not run); the sides then run in turn.
+# Odd rounds run ours first, even rounds last (ours, bare, app; app, bare, ours; ...): the
+# host's speed drifts within seconds (PROFILES.md section 14), and a fixed order would let
+# that drift lean the same way in every round.
 rounds() {
-    local exp=$1 n=$2 builder=$3 r
+    local exp=$1 n=$2 builder=$3 r side order
     for ((r = 1; r <= n; r++)); do
         OURS=() BARE_CMD=() APP=()
         "$builder" "$r"
-        ((${#OURS[@]})) && run_one "$exp" "$r" ours "${OURS[@]}"
-        ((${#BARE_CMD[@]})) && run_one "$exp" "$r" bare "${BARE_CMD[@]}"
-        ((${#APP[@]})) && run_one "$exp" "$r" benchmark_app "${APP[@]}"
+        order=(ours bare benchmark_app)
+        ((r % 2)) || order=(benchmark_app bare ours)
+        for side in "${order[@]}"; do
+            case $side in
+            ours) ((${#OURS[@]})) && run_one "$exp" "$r" ours "${OURS[@]}" ;;
+            bare) ((${#BARE_CMD[@]})) && run_one "$exp" "$r" bare "${BARE_CMD[@]}" ;;
+            benchmark_app) ((${#APP[@]})) && run_one "$exp" "$r" benchmark_app "${APP[@]}" ;;
+            esac
+        done
     done
     return 0
 }
@@ -598,9 +607,9 @@ sweep() { # NAME DIR SERVABLE HINT NIREQ SECS PANEL_TITLE
     local name=$1 dir=$2 servable=$3 hint=$4 nireq=$5 secs=$6 panel=$7
     local cfg t niter warm conv=0 nr=5
     cfg=$(config "${name}_$(echo "$hint" | tr A-Z a-z)_nireq$nireq" "$dir" "$servable" "$nireq" "$hint")
-    # The dummy's points are short and noisy: with 2 client threads and OpenVINO's 2 stream
-    # threads on 2 cores, one process can read 20-30 % off the next (PROFILES.md section 14), so
-    # they get 5 rounds; the conv nets' points vary a few % and keep 3.
+    # The dummy's points are noisy: with 2 client threads and OpenVINO's 2 stream threads on 2
+    # cores, one process of 1 s can read 20-30 % off the next (PROFILES.md section 14), so they
+    # run 2.5 s each, 5 rounds; the conv nets' points vary a few % and keep 3.
     [[ $servable != dummy ]] && conv=1 nr=3
     if ((conv)); then
         niter=$(niter_for "$secs" 40 "$BARE" --model "$dir/1/model.xml" --hint "$hint" --hint_num_requests "$nireq" --nireq "$nireq" --nstreams "$nireq" --niter 48 --warmup 2)
@@ -625,10 +634,33 @@ sweep() { # NAME DIR SERVABLE HINT NIREQ SECS PANEL_TITLE
 }
 THREAD_COUNTS=(1 2 4 8 16)
 if ((!QUICK)); then
-    sweep dummy "$DUMMY_DIR" dummy LATENCY 2 1.0 "dummy, LATENCY, nireq 2"
-    sweep dummy "$DUMMY_DIR" dummy THROUGHPUT 2 1.0 "dummy, THROUGHPUT, nireq 2"
+    sweep dummy "$DUMMY_DIR" dummy LATENCY 2 2.5 "dummy, LATENCY, nireq 2"
+    sweep dummy "$DUMMY_DIR" dummy THROUGHPUT 2 2.5 "dummy, THROUGHPUT, nireq 2"
     sweep mobilenet "$MOBILENET_DIR" mobilenet THROUGHPUT 4 2.5 "MobileNetV2-shaped, THROUGHPUT, nireq 4"
     sweep resnet50 "$RESNET_DIR" resnet50 THROUGHPUT 4 3 "ResNet-50-shaped, THROUGHPUT, nireq 4"
+
+    # bare_openvino copies its output out, as a host must to have its result, and as our
+    # response does. Before PROFILES.md section 15 it never read it, which at THROUGHPUT with 2
+    # threads saved it a cache miss on the other core per inference: the old baseline, for two
+    # points, with --skip_outputs.
+    cfg_tp2=$(config dummy_throughput_nireq2 "$DUMMY_DIR" dummy 2 THROUGHPUT)
+    niter_tp2=$(niter_for 2.5 20000 "$BARE" --model "$DUMMY_DIR/1/model.xml" --hint THROUGHPUT --hint_num_requests 2 --nireq 2 --nstreams 2 --niter 20000 --warmup 500)
+    b_skip_tp2() {
+        OURS=("$CAPI" --config_path "$cfg_tp2" --servable_name dummy --nstreams 2 --niter "$niter_tp2" --warmup 10000 --seed "$1")
+        BARE_CMD=("$BARE" --model "$DUMMY_DIR/1/model.xml" --hint THROUGHPUT --hint_num_requests 2 --nireq 2 --nstreams 2 --niter "$niter_tp2" --warmup 10000 --skip_outputs --seed "$1")
+    }
+    describe sync_dummy_tp2_skip_outputs "dummy, sync, 2 threads, THROUGHPUT, nireq 2, against bare OpenVINO that never reads its output" kind=pair model=dummy api=sync hint=THROUGHPUT nireq=2 threads=2
+    say "baselines that skip the output: dummy, THROUGHPUT nireq 2, 2 threads; async with one hand-off"
+    rounds sync_dummy_tp2_skip_outputs 5 b_skip_tp2
+    say "  FPS: $(summary sync_dummy_tp2_skip_outputs fps)"
+    cfg_n4=$RUN/cfg/dummy_throughput_nireq4.json
+    b_skip_handoff() {
+        OURS=("$CAPI" --config_path "$cfg_n4" --servable_name dummy --async --inflight 4 --niter 160000 --warmup 5000 --seed "$1")
+        BARE_CMD=("$BARE" --model "$DUMMY_DIR/1/model.xml" --hint THROUGHPUT --hint_num_requests 4 --nireq 4 --async --handoff --inflight 4 --niter 160000 --warmup 5000 --skip_outputs --seed "$1")
+    }
+    describe async_dummy_n4_handoff_skip_outputs "dummy, async, 4 in flight, THROUGHPUT, nireq 4, against bare OpenVINO with one hand-off thread that never reads its output" kind=pair model=dummy api=async hint=THROUGHPUT nireq=4 threads=1 inflight=4
+    rounds async_dummy_n4_handoff_skip_outputs 5 b_skip_handoff
+    say "  FPS: $(summary async_dummy_n4_handoff_skip_outputs fps)"
 fi
 
 # ------------------------------------------------------------------ 5. OVMS's other workload modes (full run, ours only)
