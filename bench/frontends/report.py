@@ -172,7 +172,8 @@ def build(run):
     add("")
     if run.commands:
         add("Commands (first round; `pa_run SIDE CSV` runs perf_analyzer with `-p WINDOW -s STABILITY -r TRIALS "
-            "-f CSV` added, `as_side` renames the side of a host's result line):")
+            "-f CSV` added and, once its sender threads run, its main thread alone at nice -10 (bench/PROFILES.md "
+            "section 16); `as_side` renames the side of a host's result line):")
         add("")
         add("```")
         for c in run.commands:
