@@ -103,6 +103,9 @@ fi
     echo "mem=$(free -h | awk '/^Mem:/{print $2}')"
     echo "os=$(. /etc/os-release && echo "$PRETTY_NAME")"
     echo "kernel=$(uname -r)"
+    # The front-end section's servers run in sessions of their own (start_server): that only
+    # shares the cores between server and client when the kernel groups by session.
+    echo "autogroup=$([[ $(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null) == 1 ]] && echo "on: each session is a scheduling group" || echo "off: threads share the cores one by one")"
     echo "openvino=$("$PY" -c 'import openvino; print(openvino.__version__)') (PyPI wheel; libopenvino_c.so from .venv)"
     echo "gcc=$(gcc --version | head -1) -O2"
     echo "rustc=$(rustc --version)"
@@ -309,8 +312,26 @@ PERF_ANALYZER=$ROOT/.venv-perf/bin/perf_analyzer
 BARE_TONIC=$ROOT/target/bench_frontends/release/bare_tonic
 BARE_AXUM=$ROOT/target/bench_frontends/release/bare_axum
 
-# start_server NAME CMD...: runs CMD in the background (log: raw/server.NAME.rROUND.log).
+# Every server (ours, the bare ones, and the C API where it serves beside perf_analyzer's
+# traffic) runs in a session of its own. With the kernel's autogroup on, the scheduler then
+# shares the two cores between the server's session and the client's, as between two pods'
+# cgroups in a deployment, and not thread by thread: perf_analyzer runs one thread per request
+# in flight, and thread by thread its 17 threads at concurrency 16 left a one-thread server
+# 0.39 of a core, preempted 7,000 times a second (bench/PROFILES.md section 17). Both sides of
+# every ratio run this way. env.txt records whether autogroup was on.
+SERVER_SESSION=(setsid --wait)
+# start_server NAME CMD...: runs the server CMD in the background, in a session of its own
+# (log: raw/server.NAME.rROUND.log).
 start_server() {
+    local name=$1
+    shift
+    start_background "$name" "${SERVER_SESSION[@]}" "$@"
+}
+# start_load NAME CMD...: as start_server, for a client load: it stays in the bench's session.
+start_load() {
+    start_background "$@"
+}
+start_background() {
     local name=$1
     shift
     if ! grep -q "^exp=servers side=$name " "$CMDS"; then
@@ -421,10 +442,10 @@ capi_beside_traffic() {
     start_server bare_tonic_resnet50 "$BARE_TONIC" --port "$port" --model resnet50 --like resnet50
     if await "$port"; then
         # One long window: it runs until stopped, after the C API's run.
-        start_server traffic "$PERF_ANALYZER" -m resnet50 -u "127.0.0.1:$port" -i grpc \
+        start_load traffic "$PERF_ANALYZER" -m resnet50 -u "127.0.0.1:$port" -i grpc \
             --request-rate-range "$rate" -p 600000 -r 1
         sleep 2
-        run_one fe_grpc_resnet50_c4 "$r" capi_traffic as_side capi_traffic "$CAPI" --config_path "$cfg" \
+        run_one fe_grpc_resnet50_c4 "$r" capi_traffic as_side capi_traffic "${SERVER_SESSION[@]}" "$CAPI" --config_path "$cfg" \
             --servable_name resnet50 --async --inflight 4 --niter "$niter" --warmup 8 --seed "$r"
     fi
     stop_servers

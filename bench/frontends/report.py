@@ -133,7 +133,11 @@ def build(run):
         "`bench/capi_benchmark` in process with the same config.json. perf_analyzer runs one concurrency "
         "level per process, sync API, random input; each figure is the median over rounds of its "
         "stable measurement (time windows). Latencies in microseconds, as perf_analyzer reports them "
-        "(client side, request sent to response read).")
+        "(client side, request sent to response read). Every server, ours and the bare ones, and the C API "
+        "where it runs beside perf_analyzer's traffic, runs in a session of its own (`setsid`): with the "
+        "kernel's autogroup on (Machine and versions), the two cores are shared between the server's session "
+        "and the client's, as between two pods, not between the client's many threads and the server's few "
+        "(bench/PROFILES.md section 17).")
     add("")
     add("| target | measured | result |")
     add("|---|---|---|")
