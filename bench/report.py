@@ -259,8 +259,8 @@ def write_markdown(run, path, png_rel, quick, plotter):
     add("| | |")
     add("|---|---|")
     for key, label in (("cpu", "CPU"), ("cores", "cores (nproc)"), ("mem", "memory"), ("os", "OS"),
-                       ("kernel", "kernel"), ("autogroup", "scheduler autogroup (front ends)"), ("openvino", "OpenVINO"), ("gcc", "C compiler"),
-                       ("rustc", "rustc"), ("library", "library (git)"), ("load", "load average before the run")):
+                       ("kernel", "kernel"), ("autogroup", "scheduler autogroup (front ends)"),
+                       ("openvino", "OpenVINO"), ("gcc", "C compiler"), ("rustc", "rustc"), ("library", "library (git)"), ("load", "load average before the run")):
         if key in env:
             add(f"| {label} | {env[key]} |")
     add("")

@@ -317,21 +317,18 @@ BARE_AXUM=$ROOT/target/bench_frontends/release/bare_axum
 # shares the two cores between the server's session and the client's, as between two pods'
 # cgroups in a deployment, and not thread by thread: perf_analyzer runs one thread per request
 # in flight, and thread by thread its 17 threads at concurrency 16 left a one-thread server
-# 0.39 of a core, preempted 7,000 times a second (bench/PROFILES.md section 17). Both sides of
-# every ratio run this way. env.txt records whether autogroup was on.
+# 0.38 of a core, preempted 5,000-7,000 times a second (bench/PROFILES.md section 17). Both
+# sides of every ratio run this way. env.txt records whether autogroup was on.
 SERVER_SESSION=(setsid --wait)
 # start_server NAME CMD...: runs the server CMD in the background, in a session of its own
 # (log: raw/server.NAME.rROUND.log).
 start_server() {
     local name=$1
     shift
-    start_background "$name" "${SERVER_SESSION[@]}" "$@"
+    start_load "$name" "${SERVER_SESSION[@]}" "$@"
 }
 # start_load NAME CMD...: as start_server, for a client load: it stays in the bench's session.
 start_load() {
-    start_background "$@"
-}
-start_background() {
     local name=$1
     shift
     if ! grep -q "^exp=servers side=$name " "$CMDS"; then
